@@ -1,0 +1,169 @@
+"""The GTO tag grammar (SPEC §2): names, tag shapes, parsing and formatting.
+
+Pure: it turns strings into ``ParsedTag`` values and back. It never runs git; the raw facts
+git gives about a tag arrive here as ``TagRecord`` values built by ``gto.git``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+
+from gto.errors import InvalidNameError
+from gto.versions import VERSION_PATTERN
+
+NAME_PATTERN = r"[a-zA-Z0-9](?:[a-zA-Z0-9_/-]*[a-zA-Z0-9])?"
+DIR_PATTERN = r"[a-zA-Z0-9_./-]+"
+
+_NAME_RE = re.compile(NAME_PATTERN)
+_ARTIFACT_RE = re.compile(rf"(?:(?P<dir>{DIR_PATTERN}):)?(?P<name>{NAME_PATTERN})")
+
+# One pattern for every shape, so that reading 100,000 tags costs one regex match each.
+# The artifact part uses "=" instead of ":" because ":" is not allowed in git ref names.
+_TAG_RE = re.compile(
+    rf"(?:(?P<dir>{DIR_PATTERN})=)?(?P<name>{NAME_PATTERN})"
+    r"(?:"
+    rf"@(?P<version>{VERSION_PATTERN})(?P<vcancel>!)?(?:#(?P<vcounter>\d+))?"
+    r"|@(?P<deprecated>deprecated)(?:#(?P<dcounter>\d+))?"
+    rf"|#(?P<stage>{NAME_PATTERN})(?:(?P<scancel>!)?#(?P<scounter>\d+)|(?P<scancel_simple>!)|#(?P<lcounter>\d+)(?P<lcancel>!))?"
+    r")"
+)
+
+
+class Action(str, Enum):
+    """What a registry tag does."""
+
+    REGISTER = "register"
+    DEREGISTER = "deregister"
+    ASSIGN = "assign"
+    UNASSIGN = "unassign"
+    DEPRECATE = "deprecate"
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedTag:
+    """The meaning of a registry tag name.
+
+    ``artifact`` uses the monorepo form ``DIR:NAME`` (never ``=``). ``version`` is set for
+    register/deregister, ``stage`` for assign/unassign; ``counter`` is None for simple tags.
+    """
+
+    artifact: str
+    action: Action
+    version: str | None = None
+    stage: str | None = None
+    counter: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TagRecord:
+    """What git says about one tag, as read in bulk by ``gto.git``.
+
+    ``commit`` is the commit the tag points to after peeling tag chains, or None when it
+    points at a tree or blob. Lightweight tags have ``annotated=False`` and empty tagger fields.
+    ``created_at`` is the tagger date with its own UTC offset, at second precision.
+    """
+
+    name: str
+    annotated: bool
+    commit: str | None
+    tagger_name: str = ""
+    tagger_email: str = ""
+    created_at: datetime | None = None
+    message: str = ""
+
+
+def is_valid_name(name: str) -> bool:
+    """Tell whether ``name`` is a valid stage, type, label or artifact short name."""
+    return _NAME_RE.fullmatch(name) is not None
+
+
+def is_valid_artifact(name: str) -> bool:
+    """Tell whether ``name`` is ``NAME`` or the monorepo form ``DIR:NAME``."""
+    match = _ARTIFACT_RE.fullmatch(name)
+    return match is not None and _dir_is_valid(match["dir"])
+
+
+def _dir_is_valid(directory: str | None) -> bool:
+    return directory is None or ".." not in directory.split("/")
+
+
+def check_name(name: str, what: str = "name") -> str:
+    """Return ``name`` or raise ``InvalidNameError`` naming ``what`` it was meant to be."""
+    if not is_valid_name(name):
+        raise InvalidNameError(
+            f"Invalid {what} '{name}': use letters and digits, with '-', '_' or '/' only inside"
+        )
+    return name
+
+
+def check_artifact(name: str) -> str:
+    """Return ``name`` or raise ``InvalidNameError`` for an artifact name that breaks §2.1."""
+    if not is_valid_artifact(name):
+        raise InvalidNameError(
+            f"Invalid artifact name '{name}': use NAME or DIR:NAME, where NAME has letters and"
+            " digits with '-', '_' or '/' only inside"
+        )
+    return name
+
+
+def parse_tag(tag: str) -> ParsedTag | None:
+    """Parse a tag name; anything that is not a registry tag gives None, never an error.
+
+    Accepts ``refs/tags/`` prefixes. Reads the wrong-but-documented ``A#S#N!`` as an
+    unassignment, although it is never written.
+    """
+    if tag.startswith("refs/tags/"):
+        tag = tag[len("refs/tags/") :]
+    match = _TAG_RE.fullmatch(tag)
+    if match is None:
+        return None
+    directory = match["dir"]
+    if not _dir_is_valid(directory):
+        return None
+    artifact = f"{directory}:{match['name']}" if directory else match["name"]
+    if match["version"]:
+        action = Action.DEREGISTER if match["vcancel"] else Action.REGISTER
+        return ParsedTag(artifact, action, version=match["version"], counter=_counter(match["vcounter"]))
+    if match["deprecated"]:
+        return ParsedTag(artifact, Action.DEPRECATE, counter=_counter(match["dcounter"]))
+    cancelled = match["scancel"] or match["scancel_simple"] or match["lcancel"]
+    counter = _counter(match["scounter"] or match["lcounter"])
+    return ParsedTag(
+        artifact,
+        Action.UNASSIGN if cancelled else Action.ASSIGN,
+        stage=match["stage"],
+        counter=counter,
+    )
+
+
+def _counter(text: str | None) -> int | None:
+    return int(text) if text is not None else None
+
+
+def tag_artifact(artifact: str) -> str:
+    """The artifact as written inside a tag name: ``DIR:NAME`` becomes ``DIR=NAME``."""
+    return artifact.replace(":", "=", 1)
+
+
+def format_tag(tag: ParsedTag) -> str:
+    """Write the tag name for ``tag``, always in the shapes other GTO readers understand."""
+    base = tag_artifact(tag.artifact)
+    suffix = f"#{tag.counter}" if tag.counter is not None else ""
+    if tag.action is Action.REGISTER:
+        return f"{base}@{tag.version}{suffix}"
+    if tag.action is Action.DEREGISTER:
+        return f"{base}@{tag.version}!{suffix}"
+    if tag.action is Action.DEPRECATE:
+        return f"{base}@deprecated{suffix}"
+    if tag.action is Action.ASSIGN:
+        return f"{base}#{tag.stage}{suffix}"
+    return f"{base}#{tag.stage}!{suffix}"
+
+
+def artifact_of_tag(tag: str) -> str | None:
+    """The artifact a registry-shaped tag name belongs to, for counter allocation."""
+    parsed = parse_tag(tag)
+    return parsed.artifact if parsed else None
