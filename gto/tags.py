@@ -7,6 +7,7 @@ git gives about a tag arrive here as ``TagRecord`` values built by ``gto.git``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -167,3 +168,16 @@ def artifact_of_tag(tag: str) -> str | None:
     """The artifact a registry-shaped tag name belongs to, for counter allocation."""
     parsed = parse_tag(tag)
     return parsed.artifact if parsed else None
+
+
+def next_counter(tag_names: Iterable[str], artifact: str) -> int:
+    """1 + the greatest counter among all tags of ``artifact`` (any action, stage or kind), or 1.
+
+    Lightweight tags count too: a name they took cannot be used by an annotated tag.
+    """
+    greatest = 0
+    for name in tag_names:
+        parsed = parse_tag(name)
+        if parsed is not None and parsed.artifact == artifact and parsed.counter is not None:
+            greatest = max(greatest, parsed.counter)
+    return greatest + 1
