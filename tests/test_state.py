@@ -1,0 +1,257 @@
+"""Registry state (SPEC §3) built from plain tag records: every rule, tie and edge."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gto.queries import Shortcut, Sort, ViewOptions, check_ref, history, show_artifact, show_registry, which
+from gto.state import EventKind, ProblemKind, compute_state
+from gto.tags import TagRecord
+
+C1, C2, C3, C4 = ("1" * 40, "2" * 40, "3" * 40, "4" * 40)
+BASE = datetime(2026, 3, 1, 10, 0, 0, tzinfo=timezone(timedelta(hours=1)))
+
+
+def rec(name: str, minute: int, commit: str | None = C1, annotated: bool = True) -> TagRecord:
+    return TagRecord(
+        name=name,
+        annotated=annotated,
+        commit=commit,
+        tagger_name="Alice" if annotated else "",
+        tagger_email="alice@example.com" if annotated else "",
+        created_at=BASE + timedelta(minutes=minute) if annotated else None,
+        message=f"msg {name}" if annotated else "",
+    )
+
+
+def stages_of(state, artifact: str, options: ViewOptions | None = None) -> dict[str, tuple[str, ...]]:
+    view = show_registry(state, options or ViewOptions())
+    return next(row.stages for row in view.artifacts if row.name == artifact)
+
+
+def test_latest_is_greatest_semver_not_newest() -> None:
+    state = compute_state([rec("rf@v1.2.0", 1, C1), rec("rf@v1.10.0", 2, C2), rec("rf@v1.3.0", 3, C3)], {})
+    assert state.artifacts["rf"].latest.version == "v1.10.0"
+    assert [v.version for v in state.artifacts["rf"].versions] == ["v1.10.0", "v1.3.0", "v1.2.0"]
+
+
+def test_prerelease_is_below_release_for_latest() -> None:
+    state = compute_state([rec("rf@v1.0.0", 1, C1), rec("rf@v1.1.0-rc.1", 2, C2)], {})
+    assert state.artifacts["rf"].latest.version == "v1.1.0-rc.1"
+    state = compute_state([rec("rf@v1.1.0", 1, C1), rec("rf@v1.1.0-rc.1", 2, C2)], {})
+    assert state.artifacts["rf"].latest.version == "v1.1.0"
+
+
+def test_deregistered_version_is_hidden_and_its_stages_stop_counting() -> None:
+    records = [
+        rec("rf@v1.0.0", 1, C1),
+        rec("rf@v1.1.0", 2, C2),
+        rec("rf#prod#1", 3, C2),
+        rec("rf@v1.1.0!", 4, C2),
+    ]
+    state = compute_state(records, {})
+    artifact = state.artifacts["rf"]
+    assert artifact.latest.version == "v1.0.0"
+    assert artifact.version("v1.1.0").active is False
+    assert artifact.version("v1.1.0").stages == ()
+    assert stages_of(state, "rf") == {}
+    assert [r.version for r in show_artifact(state, Shortcut("rf"), ViewOptions())] == ["v1.0.0"]
+
+
+def test_deregistration_wins_a_tie_with_registration() -> None:
+    state = compute_state([rec("rf@v1.0.0#2", 1), rec("rf@v1.0.0!", 1)], {})
+    assert state.artifacts["rf"].version("v1.0.0").active is False
+    state = compute_state([rec("rf@v1.0.0", 1), rec("rf@v1.0.0!", 2), rec("rf@v1.0.0#3", 3)], {})
+    assert state.artifacts["rf"].version("v1.0.0").active is True
+
+
+def test_stage_active_until_unassigned_and_unassignment_wins_a_tie() -> None:
+    base = [rec("rf@v1.0.0", 1)]
+    assert stages_of(compute_state(base + [rec("rf#prod#1", 2)], {}), "rf") == {"prod": ("v1.0.0",)}
+    assert stages_of(compute_state(base + [rec("rf#prod#1", 2), rec("rf#prod!#2", 3)], {}), "rf") == {}
+    assert stages_of(compute_state(base + [rec("rf#prod#1", 2), rec("rf#prod!#2", 2)], {}), "rf") == {}
+    # The wrong-but-documented unassignment shape counts as an unassignment.
+    assert stages_of(compute_state(base + [rec("rf#prod#1", 2), rec("rf#prod#2!", 3)], {}), "rf") == {}
+    # A reassignment after an unassignment makes the stage active again.
+    again = base + [rec("rf#prod#1", 2), rec("rf#prod!#2", 3), rec("rf#prod#3", 4)]
+    assert stages_of(compute_state(again, {}), "rf") == {"prod": ("v1.0.0",)}
+
+
+def test_latest_assignment_wins_so_rollback_works() -> None:
+    records = [
+        rec("rf@v1.2.3", 1, C1),
+        rec("rf@v1.2.4", 2, C2),
+        rec("rf#prod#1", 3, C2),
+        rec("rf#prod#2", 4, C1),
+    ]
+    state = compute_state(records, {})
+    assert stages_of(state, "rf") == {"prod": ("v1.2.3",)}
+    assert stages_of(state, "rf", ViewOptions(sort=Sort.SEMVER)) == {"prod": ("v1.2.4",)}
+    assert stages_of(state, "rf", ViewOptions(versions_per_stage=-1)) == {"prod": ("v1.2.3", "v1.2.4")}
+    assert [s.version for s in which(state, "rf", "prod", ViewOptions())] == ["v1.2.3"]
+    assert [s.ref for s in which(state, "rf", "prod", ViewOptions(versions_per_stage=-1))] == [
+        "rf#prod#2",
+        "rf#prod#1",
+    ]
+
+
+def test_stage_tag_attaches_to_version_registered_later_on_its_commit() -> None:
+    state = compute_state([rec("rf#dev#1", 1, C1), rec("rf@v0.1.0", 2, C1)], {})
+    artifact = state.artifacts["rf"]
+    assert [v.version for v in artifact.versions] == ["v0.1.0"]
+    assert stages_of(state, "rf") == {"dev": ("v0.1.0",)}
+    assert state.events_by_tag["rf#dev#1"].version == "v0.1.0"
+
+
+def test_unregistered_commit_gets_one_hexsha_version() -> None:
+    records = [rec("rf#dev#1", 1, C3), rec("rf#prod#2", 2, C3), rec("rf@v1.0.0", 3, C1)]
+    state = compute_state(records, {})
+    artifact = state.artifacts["rf"]
+    assert [(v.version, v.registered) for v in artifact.versions] == [("v1.0.0", True), (C3, False)]
+    assert stages_of(state, "rf", ViewOptions(versions_per_stage=-1)) == {"dev": (C3,), "prod": (C3,)}
+    assert stages_of(state, "rf", ViewOptions(registered_only=True)) == {}
+    assert artifact.latest.version == "v1.0.0"
+
+
+def test_two_versions_on_one_commit_attach_to_greatest_and_report() -> None:
+    records = [rec("rf@v1.0.0", 1, C1), rec("rf@v2.0.0", 2, C1), rec("rf#prod#1", 3, C1)]
+    state = compute_state(records, {})
+    assert stages_of(state, "rf") == {"prod": ("v2.0.0",)}
+    assert [p.kind for p in state.problems] == [ProblemKind.TWO_VERSIONS_ON_COMMIT]
+    assert "v1.0.0, v2.0.0" in state.problems[0].message
+
+
+def test_deregistered_version_does_not_take_stage_tags_from_active_one_on_same_commit() -> None:
+    records = [rec("rf@v2.0.0", 1, C1), rec("rf@v2.0.0!", 2, C1), rec("rf@v1.0.0", 3, C1), rec("rf#prod#1", 4, C1)]
+    state = compute_state(records, {})
+    assert stages_of(state, "rf") == {"prod": ("v1.0.0",)}
+    assert state.problems == ()
+
+
+def test_deprecation_hides_and_later_version_event_revives() -> None:
+    records = [rec("rf@v1.0.0", 1), rec("rf@deprecated", 2)]
+    state = compute_state(records, {})
+    assert state.artifacts["rf"].deprecated is True
+    assert show_registry(state, ViewOptions()).artifacts == ()
+    assert [a.name for a in show_registry(state, ViewOptions(deprecated=True)).artifacts] == ["rf"]
+    revived = compute_state(records + [rec("rf#prod#1", 3)], {})
+    assert revived.artifacts["rf"].deprecated is False
+    tie = compute_state([rec("rf@v1.0.0", 2), rec("rf@deprecated", 2)], {})
+    assert tie.artifacts["rf"].deprecated is False
+
+
+def test_annotation_only_artifact_exists() -> None:
+    from gto.annotations import Annotation
+
+    state = compute_state([], {"churn": Annotation(type="model", path="m.pkl")})
+    artifact = state.artifacts["churn"]
+    assert artifact.versions == ()
+    assert artifact.annotation == Annotation(type="model", path="m.pkl")
+    row = show_registry(state, ViewOptions()).artifacts[0]
+    assert (row.name, row.latest, row.registered, row.stages) == ("churn", None, False, {})
+
+
+def test_lightweight_non_commit_and_misshapen_tags_are_reported_not_counted() -> None:
+    records = [
+        rec("rf@v1.0.0", 1),
+        rec("rf@v2.0.0", 2, annotated=False),
+        rec("rf@v3.0.0", 3, commit=None),
+        rec("rf@created", 4),
+        rec("release-1", 5),
+    ]
+    state = compute_state(records, {})
+    assert [v.version for v in state.artifacts["rf"].versions] == ["v1.0.0"]
+    assert [(p.kind, p.tag) for p in state.problems] == [
+        (ProblemKind.LIGHTWEIGHT, "rf@v2.0.0"),
+        (ProblemKind.NOT_A_COMMIT, "rf@v3.0.0"),
+        (ProblemKind.UNPARSEABLE, "rf@created"),
+    ]
+    assert state.tag_count == 5
+
+
+def test_kanban_view_with_av_and_vs() -> None:
+    records = [
+        rec("rf@v1.0.0", 1, C1),
+        rec("rf@v2.0.0", 2, C2),
+        rec("rf#dev#1", 3, C1),
+        rec("rf#staging#2", 4, C1),
+        rec("rf#dev#3", 5, C2),
+    ]
+    state = compute_state(records, {})
+    kanban = ViewOptions(assignments_per_version=1, versions_per_stage=-1)
+    assert stages_of(state, "rf", kanban) == {"staging": ("v1.0.0",), "dev": ("v2.0.0",)}
+    assert stages_of(state, "rf", ViewOptions(versions_per_stage=-1)) == {
+        "dev": ("v2.0.0", "v1.0.0"),
+        "staging": ("v1.0.0",),
+    }
+    rows = show_artifact(state, Shortcut("rf"), ViewOptions(versions_per_stage=-1))
+    assert [(r.version, r.stages) for r in rows] == [("v2.0.0", ("dev",)), ("v1.0.0", ("staging", "dev"))]
+
+
+def test_view_options_reject_values_below_minus_one() -> None:
+    from gto.errors import UsageError
+
+    with pytest.raises(UsageError, match="--vs"):
+        ViewOptions(versions_per_stage=-2)
+    with pytest.raises(UsageError, match="--av"):
+        ViewOptions(assignments_per_version=-5)
+
+
+def test_history_order_and_check_ref() -> None:
+    records = [rec("rf@v1.0.0", 1), rec("rf#prod#1", 1), rec("rf@deprecated", 1), rec("rf#prod!#2", 5)]
+    state = compute_state(records, {})
+    events = history(state, Shortcut("rf"), ascending=True)
+    assert [e.event for e in events] == ["deprecation", "registration", "assignment", "unassignment"]
+    assert [e.ref for e in history(state, None)] == ["rf#prod!#2", "rf#prod#1", "rf@v1.0.0", "rf@deprecated"]
+    assert [e.ref for e in history(state, Shortcut("rf", stage="prod"), ascending=True)] == ["rf#prod#1", "rf#prod!#2"]
+    found = check_ref(state, "refs/tags/rf#prod#1")
+    assert found is not None
+    assert (found.event, found.version, found.stage, found.commit_hexsha) == ("assignment", "v1.0.0", "prod", C1)
+    assert found.created_at == BASE + timedelta(minutes=1)
+    assert found.created_at.utcoffset() == timedelta(hours=1)
+    assert check_ref(state, "release-1") is None
+    assert check_ref(state, "rf@v9.9.9") is None
+    assert state.events_by_tag["rf@deprecated"].kind is EventKind.DEPRECATION
+
+
+_TAG_NAMES = [
+    "rf@v1.0.0",
+    "rf@v1.1.0",
+    "rf@v1.1.0!",
+    "rf#prod#1",
+    "rf#prod#2",
+    "rf#prod!#3",
+    "rf#dev",
+    "rf@deprecated",
+    "nn@v0.0.1",
+    "nn#dev#1",
+    "nn#dev!",
+    "d=nn@v0.1.0",
+    "rf@created",
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(_TAG_NAMES), st.integers(0, 4), st.sampled_from([C1, C2, C3, C4])),
+        min_size=1,
+        max_size=12,
+        unique_by=lambda item: item[0],
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_state_does_not_depend_on_record_order(items, random) -> None:
+    records = [rec(name, minute, commit) for name, minute, commit in items]
+    shuffled = list(records)
+    random.shuffle(shuffled)
+    first, second = compute_state(records, {}), compute_state(shuffled, {})
+    assert first.artifacts == second.artifacts
+    assert sorted(first.problems, key=repr) == sorted(second.problems, key=repr)
+    for options in (ViewOptions(), ViewOptions(versions_per_stage=-1, assignments_per_version=1)):
+        assert show_registry(first, options) == show_registry(second, options)
+    assert history(first, None) == history(second, None)
