@@ -1,0 +1,844 @@
+"""The public Python API: one function per query and write operation of SPEC §4–§5.
+
+This is the outer layer that joins the pure core to git: it reads tags, config and annotations
+through ``gto.git`` and the file system, calls the core, and writes tags back. Every function
+takes ``repo`` as a path inside a work tree or as an already loaded ``Registry`` (the daemon
+passes the one it keeps in memory). Results are typed values; failures are ``GTOError``s. It
+never prints.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from gto import __version__, git
+from gto.annotations import (
+    Annotation,
+    AnnotationsDocument,
+    check_annotation,
+    merge_annotation,
+    parse_annotations,
+    remove_annotation,
+    set_annotation,
+)
+from gto.config import Config, load_config
+from gto.errors import (
+    AlreadyDeprecatedError,
+    AlreadyDeregisteredError,
+    AlreadyInStageError,
+    AlreadyRegisteredError,
+    ConfigError,
+    GitError,
+    GTOError,
+    InvalidVersionError,
+    PushError,
+    StageNotFoundError,
+    TagExistsError,
+    UsageError,
+    VersionNotFoundError,
+)
+from gto.git import RepoPaths
+from gto.queries import (
+    EventInfo,
+    RefEvent,
+    RegistryView,
+    Shortcut,
+    Sort,
+    StageInfo,
+    VersionInfo,
+    ViewOptions,
+    get_artifact,
+    get_version,
+    parse_shortcut,
+)
+from gto import queries
+from gto.state import ArtifactState, EventKind, RegistryState, VersionState, compute_state
+from gto.tags import Action, ParsedTag, check_artifact, format_tag, next_counter, parse_tag
+from gto.versions import Part, Version, bump, is_version, parse_version
+
+CONFIG_FILE = ".gto"
+# How many times a writer recomputes the counter when a concurrent writer took its tag name.
+_COUNTER_ATTEMPTS = 50
+
+
+@dataclass(frozen=True)
+class Registry:
+    """A loaded registry: where it lives, its config, its annotations at HEAD and its state.
+
+    ``warnings`` are one-line notes for the user (a broken ``artifacts.yaml`` at HEAD); reading
+    carries on without the broken file.
+    """
+
+    repo: RepoPaths
+    config: Config
+    state: RegistryState
+    annotations: AnnotationsDocument
+    warnings: tuple[str, ...] = ()
+    environ: Mapping[str, str] = field(default_factory=dict)
+
+
+def read_config(repo: RepoPaths, environ: Mapping[str, str] | None = None) -> Config:
+    """The effective config: ``.gto`` in the work tree, then ``GTO_*`` variables."""
+    path = repo.work_tree / CONFIG_FILE
+    text = path.read_text(encoding="utf-8") if path.is_file() else None
+    return load_config(text, os.environ if environ is None else environ, file_label=CONFIG_FILE)
+
+
+def load(repo: str | Path = ".", environ: Mapping[str, str] | None = None) -> Registry:
+    """Read the registry of the repository containing ``repo`` in a constant number of git calls."""
+    paths = git.find_repo(repo)
+    config = read_config(paths, environ)
+    records = git.list_tags(paths)
+    head = git.head_commit(paths)
+    text = git.read_file(paths, head, config.annotations_file) if head else None
+    return build_registry(paths, config, records, text, environ)
+
+
+def build_registry(
+    paths: RepoPaths,
+    config: Config,
+    records: Sequence[Any],
+    annotations_text: str | None,
+    environ: Mapping[str, str] | None = None,
+) -> Registry:
+    """Compute a Registry from values already read; the daemon calls this on its own reads."""
+    document = parse_annotations(annotations_text, config)
+    warnings: tuple[str, ...] = ()
+    if document.errors:
+        first = document.errors[0]
+        warnings = (
+            f"{config.annotations_file} at HEAD is invalid and was ignored: line {first.span.start_line + 1}:"
+            f" {first.message}",
+        )
+        document = parse_annotations(None, config)
+    state = compute_state(records, document.entries)
+    return Registry(paths, config, state, document, warnings, dict(environ or {}))
+
+
+def _registry(repo: str | Path | Registry) -> Registry:
+    return repo if isinstance(repo, Registry) else load(repo)
+
+
+def _options(
+    assignments_per_version: int = -1,
+    versions_per_stage: int = 1,
+    sort: Sort | str = Sort.TIMESTAMP,
+    registered_only: bool = False,
+    deprecated: bool = False,
+) -> ViewOptions:
+    try:
+        sort_value = Sort(sort)
+    except ValueError:
+        raise UsageError(f"Invalid sort '{sort}': use timestamp or semver") from None
+    return ViewOptions(assignments_per_version, versions_per_stage, sort_value, registered_only, deprecated)
+
+
+# --- queries -------------------------------------------------------------------------------
+
+
+def show_registry(
+    repo: str | Path | Registry = ".",
+    *,
+    assignments_per_version: int = -1,
+    versions_per_stage: int = 1,
+    sort: Sort | str = Sort.TIMESTAMP,
+    registered_only: bool = False,
+    deprecated: bool = False,
+) -> RegistryView:
+    """Every artifact with its latest version and the versions in each stage."""
+    registry = _registry(repo)
+    options = _options(assignments_per_version, versions_per_stage, sort, registered_only, deprecated)
+    return queries.show_registry(registry.state, options, registry.config.stages)
+
+
+def show_versions(
+    repo: str | Path | Registry,
+    name: str,
+    *,
+    assignments_per_version: int = -1,
+    versions_per_stage: int = 1,
+    sort: Sort | str = Sort.TIMESTAMP,
+    registered_only: bool = False,
+    deprecated: bool = False,
+) -> list[VersionInfo]:
+    """The versions of one artifact; ``name`` may be a shortcut (``NAME@latest``, ``NAME#prod``)."""
+    registry = _registry(repo)
+    options = _options(assignments_per_version, versions_per_stage, sort, registered_only, deprecated)
+    return queries.show_artifact(registry.state, parse_shortcut(name), options)
+
+
+def history(repo: str | Path | Registry = ".", name: str | None = None, *, ascending: bool = False) -> list[EventInfo]:
+    """Registry events, newest first; ``name`` may be an artifact or a shortcut."""
+    registry = _registry(repo)
+    shortcut = parse_shortcut(name) if name else None
+    if shortcut is not None:
+        targets = [get_artifact(registry.state, shortcut.name)]
+    else:
+        targets = list(registry.state.artifacts.values())
+    events = _commit_events(registry, targets)
+    return queries.history(registry.state, shortcut, events, ascending)
+
+
+def _commit_events(registry: Registry, artifacts: Sequence[ArtifactState]) -> list[Any]:
+    """Commit events: version commits whose ``artifacts.yaml`` lists the artifact (two git calls)."""
+    commits = sorted({v.commit for artifact in artifacts for v in artifact.versions})
+    if not commits:
+        return []
+    filename = registry.config.annotations_file
+    texts = git.read_files(registry.repo, [(commit, filename) for commit in commits])
+    listed: dict[str, set[str]] = {}
+    for commit in commits:
+        text = texts.get((commit, filename))
+        if text:
+            listed[commit] = set(parse_annotations(text).entries)
+    infos = git.read_commits(registry.repo, sorted(listed)) if listed else {}
+    events = []
+    for artifact in artifacts:
+        rows = [
+            (commit, info.created_at, info.author, info.author_email, info.message)
+            for commit, info in infos.items()
+            if artifact.name in listed.get(commit, set()) and any(v.commit == commit for v in artifact.versions)
+        ]
+        events.extend(queries.commit_events(artifact, rows))
+    return events
+
+
+def latest(repo: str | Path | Registry, name: str) -> VersionInfo | None:
+    """The greatest active registered version of ``name``, or None."""
+    registry = _registry(repo)
+    return queries.latest(registry.state, parse_shortcut(name).name)
+
+
+def which(
+    repo: str | Path | Registry,
+    name: str,
+    stage: str,
+    *,
+    assignments_per_version: int = -1,
+    versions_per_stage: int = 1,
+    sort: Sort | str = Sort.TIMESTAMP,
+    registered_only: bool = False,
+) -> list[StageInfo]:
+    """The version(s) of ``name`` in ``stage``."""
+    registry = _registry(repo)
+    options = _options(assignments_per_version, versions_per_stage, sort, registered_only)
+    return queries.which(registry.state, parse_shortcut(name).name, stage, options)
+
+
+def check_ref(repo: str | Path | Registry, ref: str) -> RefEvent | None:
+    """The registry event a tag records, or None for a tag that is not one."""
+    return queries.check_ref(_registry(repo).state, ref)
+
+
+def stages(repo: str | Path | Registry = ".", *, allowed: bool = False, used: bool = False) -> list[str]:
+    """The allowed stages, the used stages, or by default the allowed else the used."""
+    registry = _registry(repo)
+    return list(queries.stages(registry.state, registry.config.stages, allowed=allowed, used=used))
+
+
+def describe(repo: str | Path | Registry, name: str, *, rev: str | None = None) -> Annotation | None:
+    """The ``artifacts.yaml`` entry at HEAD, at a version's commit, or at ``rev``."""
+    registry = _registry(repo)
+    shortcut = parse_shortcut(name)
+    commit: str | None
+    if rev is not None:
+        commit = git.resolve_commit(registry.repo, rev)
+    elif shortcut.version or shortcut.stage or shortcut.latest:
+        artifact = get_artifact(registry.state, shortcut.name)
+        version = _version_of_shortcut(registry, artifact, shortcut)
+        if version is None:
+            return None
+        commit = version.commit
+    else:
+        return registry.annotations.entries.get(shortcut.name)
+    text = git.read_file(registry.repo, commit, registry.config.annotations_file)
+    return parse_annotations(text, registry.config).entries.get(shortcut.name)
+
+
+def _version_of_shortcut(registry: Registry, artifact: ArtifactState, shortcut: Shortcut) -> VersionState | None:
+    if shortcut.latest:
+        return artifact.latest
+    if shortcut.version:
+        return get_version(artifact, shortcut.version)
+    assert shortcut.stage is not None
+    found = queries.which(registry.state, artifact.name, shortcut.stage, ViewOptions())
+    return artifact.version(found[0].version) if found else None
+
+
+# --- doctor --------------------------------------------------------------------------------
+
+
+class ConfigValue(BaseModel):
+    """One effective config value and where it came from."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    value: Any
+    source: str
+
+
+class DoctorProblem(BaseModel):
+    """One problem ``doctor`` found; ``where`` names a file position or a tag."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str
+    where: str
+    message: str
+
+
+class DoctorReport(BaseModel):
+    """What ``doctor`` prints: versions, effective config and every problem found."""
+
+    model_config = ConfigDict(frozen=True)
+
+    gto_version: str
+    repo: str
+    config: tuple[ConfigValue, ...]
+    problems: tuple[DoctorProblem, ...]
+
+    @property
+    def clean(self) -> bool:
+        return not self.problems
+
+
+def doctor(repo: str | Path = ".", environ: Mapping[str, str] | None = None) -> DoctorReport:
+    """Check config, annotations and tags; every problem is reported, none raised."""
+    paths = git.find_repo(repo)
+    env = os.environ if environ is None else environ
+    problems: list[DoctorProblem] = []
+    try:
+        config = read_config(paths, env)
+    except ConfigError as error:
+        problems.append(DoctorProblem(kind="config", where=CONFIG_FILE, message=str(error)))
+        config = load_config(None, {})
+    records = git.list_tags(paths)
+    head = git.head_commit(paths)
+    text = git.read_file(paths, head, config.annotations_file) if head else None
+    work_tree = paths.work_tree
+
+    def exists(path: str) -> bool:
+        return (work_tree / path).exists()
+
+    document = parse_annotations(text, config, exists)
+    for problem in document.problems:
+        problems.append(
+            DoctorProblem(
+                kind=f"annotations {problem.severity.value}",
+                where=f"{config.annotations_file}:{problem.span.start_line + 1}:{problem.span.start_col + 1}",
+                message=problem.message,
+            )
+        )
+    state = compute_state(records, document.entries)
+    for tag_problem in state.problems:
+        problems.append(DoctorProblem(kind=tag_problem.kind.value, where=tag_problem.tag, message=tag_problem.message))
+    values = (
+        ("types", list(config.types) if config.types is not None else None),
+        ("stages", list(config.stages) if config.stages is not None else None),
+        ("emojis", config.emojis),
+        ("index", config.annotations_file),
+        ("daemon.autostart", config.daemon_autostart),
+    )
+    return DoctorReport(
+        gto_version=__version__,
+        repo=str(work_tree),
+        config=tuple(
+            ConfigValue(key=key, value=value, source=config.sources.get(key.split(".")[0], "default"))
+            for key, value in values
+        ),
+        problems=tuple(problems),
+    )
+
+
+# --- writes --------------------------------------------------------------------------------
+
+
+class TagChange(BaseModel):
+    """A tag a write operation created or deleted, with what it means."""
+
+    model_config = ConfigDict(frozen=True)
+
+    tag: str
+    action: Action
+    artifact: str
+    version: str | None = None
+    stage: str | None = None
+
+
+class WriteResult(BaseModel):
+    """What a write did. ``push_error`` is set when tags were written but pushing them failed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    created: tuple[TagChange, ...] = ()
+    deleted: tuple[TagChange, ...] = ()
+    pushed: bool = False
+    remote: str | None = None
+    push_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WriteOptions:
+    """Options every tag-writing operation takes.
+
+    ``simple`` None means the default shape of each operation (SPEC §2.3); True drops the
+    counter, False forces it.
+    """
+
+    message: str | None = None
+    simple: bool | None = None
+    force: bool = False
+    push: bool = False
+    remote: str = "origin"
+    author: str | None = None
+    author_email: str | None = None
+
+
+def parse_simple(value: str | bool | None) -> bool | None:
+    """Read ``--simple true|false|auto``."""
+    if value is None or isinstance(value, bool):
+        return value
+    lowered = value.lower()
+    if lowered == "auto":
+        return None
+    if lowered in ("true", "1", "yes"):
+        return True
+    if lowered in ("false", "0", "no"):
+        return False
+    raise UsageError(f"Invalid value for --simple: '{value}' (use true, false or auto)")
+
+
+def _create(
+    registry: Registry,
+    intent: ParsedTag,
+    commit: str,
+    message: str,
+    options: WriteOptions,
+    counted: bool,
+) -> TagChange:
+    """Create one tag; counted tags recompute their counter when a concurrent writer wins."""
+    for _ in range(_COUNTER_ATTEMPTS):
+        tag = intent
+        if counted:
+            counter = next_counter(git.tag_names(registry.repo), intent.artifact)
+            tag = ParsedTag(intent.artifact, intent.action, intent.version, intent.stage, counter)
+        name = format_tag(tag)
+        try:
+            git.create_tag(
+                registry.repo,
+                name,
+                commit,
+                message,
+                tagger_name=options.author,
+                tagger_email=options.author_email,
+            )
+        except TagExistsError:
+            if counted:
+                continue
+            raise
+        return TagChange(tag=name, action=tag.action, artifact=tag.artifact, version=tag.version, stage=tag.stage)
+    raise GitError(f"Could not allocate a free tag counter for artifact '{intent.artifact}'")
+
+
+def _finish(registry: Registry, created: list[TagChange], deleted: list[TagChange], options: WriteOptions) -> WriteResult:
+    if not options.push:
+        return WriteResult(created=tuple(created), deleted=tuple(deleted))
+    try:
+        if created:
+            git.push_tags(registry.repo, [c.tag for c in created], options.remote)
+        if deleted:
+            git.push_tags(registry.repo, [d.tag for d in deleted], options.remote, delete=True)
+    except PushError as error:
+        return WriteResult(created=tuple(created), deleted=tuple(deleted), remote=options.remote, push_error=str(error))
+    return WriteResult(created=tuple(created), deleted=tuple(deleted), pushed=True, remote=options.remote)
+
+
+def _head(registry: Registry) -> str:
+    head = git.head_commit(registry.repo)
+    if head is None:
+        raise GitError("The repository has no commits yet: commit something before writing registry tags")
+    return head
+
+
+def _artifact_or_empty(registry: Registry, name: str) -> ArtifactState | None:
+    return registry.state.artifacts.get(name)
+
+
+def _active_version_at(artifact: ArtifactState | None, commit: str) -> VersionState | None:
+    if artifact is None:
+        return None
+    found = [v for v in artifact.versions if v.commit == commit and v.registered and v.active]
+    return found[0] if found else None
+
+
+def _next_version(artifact: ArtifactState | None, part: Part | None) -> str:
+    """Auto-numbering: the latest bumped (patch by default), skipping names that exist."""
+    taken = {v.version for v in artifact.versions} if artifact else set()
+    latest_version = artifact.latest if artifact else None
+    if latest_version is None:
+        if part is not None:
+            raise UsageError(
+                "Cannot bump the first version of an artifact: give --version, or leave out the bump flag"
+                " to start at v0.0.1"
+            )
+        candidate = Version(0, 0, 1)
+    else:
+        candidate = bump(parse_version(latest_version.version), part or Part.PATCH)
+    while candidate.text in taken:
+        candidate = bump(candidate, part or Part.PATCH)
+    return candidate.text
+
+
+def _registration_tag(
+    registry: Registry,
+    name: str,
+    commit: str,
+    version: str | None,
+    part: Part | None,
+    options: WriteOptions,
+) -> tuple[ParsedTag, str]:
+    """Validate a registration and return the tag to write and its message."""
+    artifact = _artifact_or_empty(registry, name)
+    existing = _active_version_at(artifact, commit)
+    if existing is not None and not options.force:
+        raise AlreadyRegisteredError(
+            f"'{name}' is already registered in this commit with version '{existing.version}'"
+        )
+    if version is not None:
+        parse_version(version)
+        if artifact is not None and artifact.version(version) is not None and artifact.version(version).registered:  # type: ignore[union-attr]
+            raise AlreadyRegisteredError(f"Version '{version}' already was registered.")
+    else:
+        version = _next_version(artifact, part)
+    counter = next_counter(git.tag_names(registry.repo), name) if options.simple is False else None
+    message = options.message or f"Registering artifact {name} version {version}"
+    return ParsedTag(name, Action.REGISTER, version=version, counter=counter), message
+
+
+def register(
+    repo: str | Path | Registry,
+    name: str,
+    ref: str = "HEAD",
+    *,
+    version: str | None = None,
+    bump_major: bool = False,
+    bump_minor: bool = False,
+    bump_patch: bool = False,
+    options: WriteOptions | None = None,
+) -> WriteResult:
+    """Register a version of ``name`` at ``ref``; auto-numbered unless ``version`` is given."""
+    registry = _registry(repo)
+    options = options or WriteOptions()
+    check_artifact(name)
+    part = _bump_part(version, bump_major, bump_minor, bump_patch)
+    commit = git.resolve_commit(registry.repo, ref)
+    intent, message = _registration_tag(registry, name, commit, version, part, options)
+    change = _create(registry, intent, commit, message, options, counted=False)
+    return _finish(registry, [change], [], options)
+
+
+def _bump_part(version: str | None, major: bool, minor: bool, patch: bool) -> Part | None:
+    chosen = [part for part, flag in ((Part.MAJOR, major), (Part.MINOR, minor), (Part.PATCH, patch)) if flag]
+    if len(chosen) + (version is not None) > 1:
+        raise UsageError("Use only one of --version, --bump-major, --bump-minor and --bump-patch")
+    return chosen[0] if chosen else None
+
+
+def assign(
+    repo: str | Path | Registry,
+    name: str,
+    stage: str,
+    ref: str | None = None,
+    *,
+    version: str | None = None,
+    skip_registration: bool = False,
+    options: WriteOptions | None = None,
+) -> WriteResult:
+    """Assign ``stage`` to a version: a registered ``version``, or the version at ``ref``.
+
+    A commit with no registered version is registered first (auto-numbered, or ``version``),
+    unless ``skip_registration``, which attaches the stage to the commit's hexsha version.
+    """
+    registry = _registry(repo)
+    options = options or WriteOptions()
+    check_artifact(name)
+    registry.config.check_stage(stage)
+    artifact = _artifact_or_empty(registry, name)
+    registration: tuple[ParsedTag, str] | None = None
+    if ref is None and version is not None:
+        if artifact is None:
+            raise VersionNotFoundError(f"Version '{version}' of artifact '{name}' is not registered")
+        target = get_version(artifact, version)
+        commit, target_name, target_state = target.commit, target.version, target
+    else:
+        commit = git.resolve_commit(registry.repo, ref or "HEAD")
+        target_state = _active_version_at(artifact, commit)
+        if target_state is not None:
+            if version is not None and version != target_state.version:
+                raise AlreadyRegisteredError(
+                    f"'{name}' is already registered in this commit with version '{target_state.version}'"
+                )
+            target_name = target_state.version
+        elif skip_registration:
+            if version is not None:
+                raise UsageError("--version names a new registration and cannot go with --skip-registration")
+            target_name = commit
+            target_state = artifact.version(commit) if artifact else None
+        else:
+            register_options = WriteOptions(author=options.author, author_email=options.author_email)
+            registration = _registration_tag(registry, name, commit, version, None, register_options)
+            target_name = registration[0].version or ""
+    if target_state is not None and not options.force:
+        if any(a.stage == stage for a in target_state.stages):
+            raise AlreadyInStageError(
+                f"Version '{target_name}' is already in stage '{stage}'. Use --force to create a new tag anyway."
+            )
+    message = options.message or f"Assigning stage {stage} to artifact {name} version {target_name}"
+    created: list[TagChange] = []
+    if registration is not None:
+        created.append(_create(registry, registration[0], commit, registration[1], options, counted=False))
+    intent = ParsedTag(name, Action.ASSIGN, version=target_name, stage=stage)
+    try:
+        created.append(_assignment(registry, intent, commit, message, options, default_counted=True))
+    except GTOError:
+        # Never leave a registration behind that the user did not get the assignment for.
+        if created:
+            git.delete_tags(registry.repo, [c.tag for c in created])
+        raise
+    return _finish(registry, created, [], options)
+
+
+def _assignment(
+    registry: Registry, intent: ParsedTag, commit: str, message: str, options: WriteOptions, default_counted: bool
+) -> TagChange:
+    counted = default_counted if options.simple is None else not options.simple
+    shape = ParsedTag(intent.artifact, intent.action, stage=intent.stage)
+    change = _create(registry, shape, commit, message, options, counted=counted)
+    return TagChange(tag=change.tag, action=change.action, artifact=change.artifact, version=intent.version, stage=intent.stage)
+
+
+def _find_version(artifact: ArtifactState, version: str) -> VersionState:
+    """A version by name, or an unregistered one by its hexsha or a unique prefix of it."""
+    found = artifact.version(version)
+    if found is None and len(version) >= 7 and all(c in "0123456789abcdef" for c in version.lower()):
+        matches = [v for v in artifact.versions if not v.registered and v.version.startswith(version.lower())]
+        if len(matches) == 1:
+            found = matches[0]
+    if found is None:
+        raise VersionNotFoundError(f"Version '{version}' of artifact '{artifact.name}' is not registered")
+    return found
+
+
+_DELETE_ALL = "all"
+
+
+def unassign(
+    repo: str | Path | Registry,
+    name: str,
+    version: str,
+    stage: str,
+    *,
+    delete: bool = False,
+    options: WriteOptions | None = None,
+) -> WriteResult:
+    """Unassign ``stage`` from ``version``; ``delete`` removes that stage's tags of the version instead."""
+    registry = _registry(repo)
+    options = options or WriteOptions()
+    artifact = get_artifact(registry.state, name)
+    target = _find_version(artifact, version)
+    if delete:
+        tags = [e for e in target.events if e.stage == stage and e.tag]
+        if not tags:
+            raise StageNotFoundError(f"Stage '{stage}' was never assigned to version '{target.version}'")
+        return _delete(registry, [e.tag for e in tags if e.tag], options)
+    if not target.active and not options.force:
+        raise VersionNotFoundError(f"Version '{target.version}' of artifact '{name}' is deregistered")
+    if not any(a.stage == stage for a in target.stages) and not options.force:
+        raise StageNotFoundError(f"Stage '{stage}' is not assigned to version '{target.version}'")
+    message = options.message or f"Unassigning stage {stage} from artifact {name} version {target.version}"
+    intent = ParsedTag(name, Action.UNASSIGN, version=target.version, stage=stage)
+    change = _assignment(registry, intent, target.commit, message, options, default_counted=True)
+    return _finish(registry, [change], [], options)
+
+
+def deregister(
+    repo: str | Path | Registry,
+    name: str,
+    version: str,
+    *,
+    delete: bool = False,
+    options: WriteOptions | None = None,
+) -> WriteResult:
+    """Deregister ``version``; ``delete`` removes every tag of the version instead."""
+    registry = _registry(repo)
+    options = options or WriteOptions()
+    artifact = get_artifact(registry.state, name)
+    target = _find_version(artifact, version)
+    if delete:
+        return _delete(registry, [e.tag for e in target.events if e.tag], options)
+    if not target.registered:
+        raise VersionNotFoundError(f"Version '{version}' of artifact '{name}' is not registered")
+    if not target.active and not options.force:
+        raise AlreadyDeregisteredError(f"Version '{target.version}' of artifact '{name}' is already deregistered")
+    counter = next_counter(git.tag_names(registry.repo), name) if options.simple is False else None
+    intent = ParsedTag(name, Action.DEREGISTER, version=target.version, counter=counter)
+    message = options.message or f"Deregistering artifact {name} version {target.version}"
+    change = _create(registry, intent, target.commit, message, options, counted=False)
+    return _finish(registry, [change], [], options)
+
+
+def deprecate(
+    repo: str | Path | Registry,
+    name: str,
+    *,
+    delete: bool = False,
+    options: WriteOptions | None = None,
+) -> WriteResult:
+    """Deprecate the whole artifact; ``delete`` removes every tag of the artifact instead."""
+    registry = _registry(repo)
+    options = options or WriteOptions()
+    artifact = get_artifact(registry.state, name)
+    if delete:
+        names = [tag for tag in git.tag_names(registry.repo) if (p := parse_tag(tag)) and p.artifact == name]
+        if not names:
+            raise GTOError(f"Artifact '{name}' has no tags to delete")
+        return _delete(registry, sorted(names), options)
+    if artifact.deprecated and not options.force:
+        raise AlreadyDeprecatedError(f"Artifact '{name}' is already deprecated")
+    # A second deprecation tag needs a counter: the simple name is taken by the first.
+    counted = options.simple is False or (options.simple is None and artifact.deprecated)
+    message = options.message or f"Deprecating artifact {name}"
+    change = _create(registry, ParsedTag(name, Action.DEPRECATE), _head(registry), message, options, counted=counted)
+    return _finish(registry, [change], [], options)
+
+
+def _delete(registry: Registry, tags: Sequence[str], options: WriteOptions) -> WriteResult:
+    changes = []
+    for tag in tags:
+        parsed = parse_tag(tag)
+        assert parsed is not None
+        event = registry.state.events_by_tag.get(tag)
+        changes.append(
+            TagChange(
+                tag=tag,
+                action=parsed.action,
+                artifact=parsed.artifact,
+                version=event.version if event else parsed.version,
+                stage=parsed.stage,
+            )
+        )
+    git.delete_tags(registry.repo, list(tags))
+    return _finish(registry, [], changes, options)
+
+
+# --- annotations ---------------------------------------------------------------------------
+
+
+def _annotations_path(registry: Registry) -> Path:
+    return registry.repo.work_tree / registry.config.annotations_file
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    # A reader must never see a half-written artifacts.yaml: write aside, then rename.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def annotate(
+    repo: str | Path | Registry,
+    name: str,
+    *,
+    type: str | None = None,
+    path: str | None = None,
+    must_exist: bool | None = None,
+    labels: Sequence[str] = (),
+    description: str | None = None,
+    custom: Mapping[str, Any] | None = None,
+) -> Annotation:
+    """Create or update the work-tree ``artifacts.yaml`` entry of ``name``; returns the new entry."""
+    registry = _registry(repo)
+    check_artifact(name)
+    file = _annotations_path(registry)
+    text = file.read_text(encoding="utf-8") if file.is_file() else None
+    document = parse_annotations(text, registry.config)
+    if document.errors:
+        first = document.errors[0]
+        raise_annotations(file.name, first.span.start_line + 1, first.message)
+    updated = merge_annotation(
+        document.entries.get(name),
+        type=type,
+        path=path,
+        must_exist=must_exist,
+        labels=labels,
+        description=description,
+        custom=custom,
+    )
+    work_tree = registry.repo.work_tree
+    others = {key: value for key, value in document.entries.items() if key != name}
+    check_annotation(name, updated, others, registry.config, lambda p: (work_tree / p).exists())
+    new_text = set_annotation(text, name, updated, document.unknown_fields.get(name))
+    _write_atomically(file, new_text)
+    return updated
+
+
+def raise_annotations(filename: str, line: int, message: str) -> None:
+    from gto.errors import AnnotationsError
+
+    raise AnnotationsError(f"{filename} is invalid: line {line}: {message}")
+
+
+def remove(repo: str | Path | Registry, name: str) -> None:
+    """Delete the work-tree ``artifacts.yaml`` entry of ``name``."""
+    registry = _registry(repo)
+    file = _annotations_path(registry)
+    text = file.read_text(encoding="utf-8") if file.is_file() else ""
+    _write_atomically(file, remove_annotation(text, name))
+
+
+__all__ = [
+    "Annotation",
+    "ConfigValue",
+    "DoctorProblem",
+    "DoctorReport",
+    "EventInfo",
+    "RefEvent",
+    "Registry",
+    "RegistryView",
+    "StageInfo",
+    "TagChange",
+    "VersionInfo",
+    "WriteOptions",
+    "WriteResult",
+    "annotate",
+    "assign",
+    "check_ref",
+    "deprecate",
+    "deregister",
+    "describe",
+    "doctor",
+    "history",
+    "latest",
+    "load",
+    "parse_simple",
+    "register",
+    "remove",
+    "show_registry",
+    "show_versions",
+    "stages",
+    "which",
+]
