@@ -13,6 +13,7 @@ import os
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -257,6 +258,8 @@ def describe(repo: str | Path | Registry, name: str, *, rev: str | None = None) 
             return None
         commit = version.commit
     else:
+        # An unknown NAME is an error like everywhere else, not an empty answer.
+        get_artifact(registry.state, shortcut.name)
         return registry.annotations.entries.get(shortcut.name)
     text = git.read_file(registry.repo, commit, registry.config.annotations_file)
     return parse_annotations(text, registry.config).entries.get(shortcut.name)
@@ -424,7 +427,12 @@ def _create(
     options: WriteOptions,
     counted: bool,
 ) -> TagChange:
-    """Create one tag; counted tags recompute their counter when a concurrent writer wins."""
+    """Create one tag; counted tags recompute their counter when a concurrent writer wins.
+
+    With the default shape (``simple`` auto) an uncounted name that is already taken, such
+    as a second ``A@deprecated``, falls back to the counted shape instead of failing.
+    """
+    date = _tag_date(registry, intent.artifact)
     for _ in range(_COUNTER_ATTEMPTS):
         tag = intent
         if counted:
@@ -439,13 +447,34 @@ def _create(
                 message,
                 tagger_name=options.author,
                 tagger_email=options.author_email,
+                date=date,
             )
         except TagExistsError:
-            if counted:
+            if counted or (options.simple is None and intent.counter is None):
+                counted = True
                 continue
             raise
         return TagChange(tag=name, action=tag.action, artifact=tag.artifact, version=tag.version, stage=tag.stage)
     raise GitError(f"Could not allocate a free tag counter for artifact '{intent.artifact}'")
+
+
+def _tag_date(registry: Registry, artifact: str) -> str | None:
+    """A tagger date that keeps the new tag after every existing event of the artifact.
+
+    Tag dates have one-second precision and SPEC §3.2 breaks ties against some actions (an
+    assignment made in the same second as an unassignment, or a deprecation in the same second
+    as an assignment, would not count). A write must always take effect, so when the artifact
+    already has an event at or after the current second the tag is dated one second later.
+    None leaves the date to git (and to ``GIT_COMMITTER_DATE``).
+    """
+    state = registry.state.artifacts.get(artifact)
+    if state is None or not state.events:
+        return None
+    newest = max(event.created_at for event in state.events)
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    if newest < now:
+        return None
+    return f"{int(newest.timestamp()) + 1} +0000"
 
 
 def _finish(registry: Registry, created: list[TagChange], deleted: list[TagChange], options: WriteOptions) -> WriteResult:

@@ -195,7 +195,7 @@ def stage_versions(artifact: ArtifactState, options: ViewOptions) -> dict[str, l
         if options.sort is Sort.SEMVER:
             entries.sort(key=lambda pair: version_sort_key(pair[0].version), reverse=True)
         else:
-            entries.sort(key=lambda pair: (pair[1].assigned_at, pair[1].event.tag or ""), reverse=True)
+            entries.sort(key=lambda pair: pair[1].order_key, reverse=True)
         if options.versions_per_stage != -1:
             del entries[options.versions_per_stage :]
     return by_stage

@@ -85,6 +85,11 @@ class StageAssignment:
     def assigned_at(self) -> datetime:
         return self.event.created_at
 
+    @property
+    def order_key(self) -> tuple[datetime, int, str]:
+        """Most recent assignment last: by time, then by counter (numerically), then tag name."""
+        return (self.event.created_at, self.event.counter or 0, self.event.tag or "")
+
 
 @dataclass(frozen=True, slots=True)
 class VersionState:
@@ -381,7 +386,7 @@ def _build_version(
             newest = _newest(stage_events, EventKind.UNASSIGNMENT)
             if newest is not None and newest.kind is EventKind.ASSIGNMENT:
                 stages.append(StageAssignment(stage, newest))
-        stages.sort(key=lambda s: (s.assigned_at, s.event.tag or ""), reverse=True)
+        stages.sort(key=lambda s: s.order_key, reverse=True)
     return VersionState(
         artifact=artifact,
         version=version,

@@ -166,9 +166,9 @@ def test_lightweight_non_commit_and_misshapen_tags_are_reported_not_counted() ->
     state = compute_state(records, {})
     assert [v.version for v in state.artifacts["rf"].versions] == ["v1.0.0"]
     assert [(p.kind, p.tag) for p in state.problems] == [
+        (ProblemKind.UNPARSEABLE, "rf@created"),
         (ProblemKind.LIGHTWEIGHT, "rf@v2.0.0"),
         (ProblemKind.NOT_A_COMMIT, "rf@v3.0.0"),
-        (ProblemKind.UNPARSEABLE, "rf@created"),
     ]
     assert state.tag_count == 5
 
@@ -255,3 +255,9 @@ def test_state_does_not_depend_on_record_order(items, random) -> None:
     for options in (ViewOptions(), ViewOptions(versions_per_stage=-1, assignments_per_version=1)):
         assert show_registry(first, options) == show_registry(second, options)
     assert history(first, None) == history(second, None)
+
+
+def test_assignments_in_one_second_are_ordered_by_counter_numerically() -> None:
+    records = [rec("rf@v1.0.0", 1, C1), rec("rf@v2.0.0", 1, C2), rec("rf#prod#9", 2, C1), rec("rf#prod#10", 2, C2)]
+    state = compute_state(records, {})
+    assert stages_of(state, "rf") == {"prod": ("v2.0.0",)}
