@@ -1,0 +1,770 @@
+"""The one door to git: every git process gto starts is started here, through ``_spawn``.
+
+Small verb functions (``list_tags``, ``read_files``, ``create_tag`` …) run git and hand back
+plain values (``str``, ``TagRecord``, ``RepoPaths``); no other module runs git or imports
+GitPython. Reads are bulk operations with a constant number of processes whatever the number
+of tags: ``list_tags`` is one ``git for-each-ref`` (plus one ``git cat-file`` only when tags
+point at tags), ``read_files`` is one ``git cat-file --batch``. ``process_count()`` lets tests
+hold the module to that.
+
+What it must not do: import GitPython or anything heavy at import time (the thin CLI imports
+this module), change ``os.environ`` (overrides such as the tagger go into the environment of
+one child process), let ``CalledProcessError`` or a multi-line git message escape (failures
+become one-line ``GitError`` subclasses), or know anything about the GTO tag grammar.
+
+Every child runs with ``LC_ALL=C`` (so git's messages can be recognised), without a terminal
+prompt or a pager, and without the variables that point git at another repository
+(``GIT_DIR`` and friends, set for example inside git hooks): gto addresses a repository by
+the path ``find_repo`` resolved, never by whatever a parent process left in the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gto.errors import GitError, NotARepositoryError, PushError, RefNotFoundError, TagExistsError
+from gto.tags import TagRecord
+
+if TYPE_CHECKING:
+    # Imported where git runs: ``subprocess`` costs more to import than this whole module,
+    # and a client answered by the daemon never starts git.
+    import subprocess
+
+__all__ = [
+    "CommitInfo",
+    "RepoPaths",
+    "committer_identity",
+    "create_tag",
+    "delete_tags",
+    "find_repo",
+    "head_commit",
+    "list_tags",
+    "process_count",
+    "push_tags",
+    "read_commits",
+    "read_file",
+    "read_files",
+    "resolve_commit",
+    "tag_names",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class RepoPaths:
+    """Where a repository lives, all absolute.
+
+    ``git_dir`` is this work tree's own git directory (``.git/worktrees/NAME`` in a linked
+    worktree); ``common_dir`` holds what all worktrees share: refs, ``packed-refs``, objects.
+    """
+
+    work_tree: Path
+    git_dir: Path
+    common_dir: Path
+
+
+# ---------------------------------------------------------------------------------------------
+# Running git
+
+
+_process_lock = threading.Lock()
+_processes_started = 0
+
+# Variables that would make git look at another repository than the one given with -C.
+_REPOSITORY_VARIABLES = ("GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR", "GIT_INDEX_FILE", "GIT_PREFIX")
+_CHILD_SETTINGS = {"LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat", "PAGER": "cat"}
+
+
+def process_count() -> int:
+    """How many git processes this module has started since it was imported."""
+    return _processes_started
+
+
+def _child_env(overrides: Mapping[str, str] | None) -> dict[str, str]:
+    env = dict(os.environ)
+    for name in _REPOSITORY_VARIABLES:
+        env.pop(name, None)
+    env.update(_CHILD_SETTINGS)
+    if overrides:
+        env.update(overrides)
+    return env
+
+
+def _spawn(
+    directory: Path, args: Sequence[str], *, env: Mapping[str, str] | None = None, feed: bool = False
+) -> subprocess.Popen[bytes]:
+    """Start ``git -C directory args``: the only place in gto where a git process starts.
+
+    Its stdin is a pipe when ``feed`` is true, else empty; stdout and stderr are pipes.
+    """
+    import subprocess
+
+    global _processes_started
+    try:
+        process = subprocess.Popen(
+            ["git", "-C", os.fspath(directory), *args],
+            stdin=subprocess.PIPE if feed else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=_child_env(env),
+        )
+    except FileNotFoundError:
+        raise GitError("git is not installed or not on PATH") from None
+    except OSError as error:
+        raise GitError(f"Cannot run git: {error.strerror or error}") from None
+    with _process_lock:
+        _processes_started += 1
+    return process
+
+
+class _Completed:
+    """What a finished git process left behind (a plain class: cheaper to define than a dataclass)."""
+
+    __slots__ = ("returncode", "stdout", "stderr")
+
+    def __init__(self, returncode: int, stdout: bytes, stderr: bytes) -> None:
+        self.returncode = returncode
+        self.stdout = stdout
+        self.stderr = stderr
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+def _run(
+    directory: Path, args: Sequence[str], *, input: bytes | None = None, env: Mapping[str, str] | None = None
+) -> _Completed:
+    """Run git to completion, feeding ``input`` and collecting both outputs without deadlock."""
+    process = _spawn(directory, args, env=env, feed=input is not None)
+    with process:
+        try:
+            stdout, stderr = process.communicate(input)
+        except BaseException:
+            process.kill()
+            raise
+    return _Completed(process.returncode, stdout, stderr)
+
+
+def _summary(stderr: bytes) -> str:
+    """Git's complaint in one line: its ``fatal:``/``error:`` lines, without hints."""
+    lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines()]
+    lines = [line for line in lines if line and not line.startswith("hint:")]
+    serious = [line for line in lines if line.startswith(("fatal:", "error:"))]
+    chosen = [line.partition(":")[2].strip() for line in serious] or lines
+    return "; ".join(chosen) or "git failed without saying why"
+
+
+def _identity_error(stderr: bytes) -> GitError | None:
+    """The error for a missing committer identity, if that is what git complained about."""
+    text = stderr.decode("utf-8", "replace")
+    if "tell me who you are" not in text and "ident" not in text:
+        return None
+    return GitError(
+        f"Git does not know who you are ({_summary(stderr)}): set it with"
+        ' git config user.name "Your Name" and git config user.email you@example.com,'
+        " or give an author and author e-mail"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The repository
+
+
+def find_repo(path: str | Path = ".") -> RepoPaths:
+    """The repository whose work tree contains ``path`` (any directory inside it).
+
+    Raises ``NotARepositoryError`` when ``path`` does not exist, is not inside a git work tree,
+    or git refuses it (for example a repository owned by another user).
+    """
+    directory = Path(path)
+    if not directory.is_dir():
+        raise NotARepositoryError(f"'{path}' is not a git repository")
+    result = _run(directory, ["rev-parse", "--show-toplevel", "--absolute-git-dir", "--git-common-dir"])
+    if not result.ok:
+        message = _summary(result.stderr)
+        if "not a git repository" in message:
+            raise NotARepositoryError(f"'{path}' is not a git repository")
+        if "must be run in a work tree" in message:
+            raise NotARepositoryError(f"'{path}' is not inside a git work tree")
+        raise NotARepositoryError(f"'{path}' is not a usable git repository: {message}")
+    lines = os.fsdecode(result.stdout).split("\n")
+    # --git-common-dir may be relative to the directory git ran in; git resolved that one
+    # with getcwd(), so resolve it against the real path of the directory too.
+    common_dir = (directory.resolve() / lines[2]).resolve()
+    return RepoPaths(work_tree=Path(lines[0]), git_dir=Path(lines[1]), common_dir=common_dir)
+
+
+def head_commit(repo: RepoPaths) -> str | None:
+    """The commit HEAD points to, or None in a repository without commits."""
+    result = _run(repo.work_tree, ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"])
+    if result.ok:
+        return result.stdout.decode("ascii").strip()
+    if not result.stderr.strip():
+        return None
+    raise GitError(f"Cannot read HEAD: {_summary(result.stderr)}")
+
+
+def resolve_commit(repo: RepoPaths, ref: str) -> str:
+    """The full hexsha of the commit ``ref`` names, peeling tags (and chains of tags).
+
+    Raises ``RefNotFoundError`` when ``ref`` names nothing or something that is not a commit.
+    """
+    # A leading "-" would be read as an option; no revision starts with one.
+    if ref and not ref.startswith("-") and "\0" not in ref:
+        result = _run(repo.work_tree, ["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"])
+        if result.ok:
+            return result.stdout.decode("ascii").strip()
+    raise RefNotFoundError(f"Ref '{ref}' does not resolve to a commit")
+
+
+def committer_identity(repo: RepoPaths) -> tuple[str, str]:
+    """Git's committer name and e-mail for this repository (what a new tag's tagger would be)."""
+    result = _run(repo.work_tree, ["var", "GIT_COMMITTER_IDENT"])
+    if not result.ok:
+        raise _identity_error(result.stderr) or GitError(
+            f"Cannot read the committer identity: {_summary(result.stderr)}"
+        )
+    # The line is "Name <email> epoch offset"; git removes "<" and ">" from names and e-mails.
+    ident = result.stdout.decode("utf-8", "replace").rstrip("\n")
+    opening = ident.rfind("<")
+    closing = ident.find(">", opening)
+    if opening < 0 or closing < 0:
+        raise GitError(f"Cannot parse the committer identity '{ident}'")
+    return ident[:opening].rstrip(" "), ident[opening + 1 : closing]
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading tags
+#
+# Framing of the for-each-ref output. Each tag is one record of ten fields, each field followed
+# by a NUL; git ends every record with "\n", which therefore starts the next record's first
+# field, the size (``int`` ignores it):
+#
+#     contents:size NUL refname NUL objecttype NUL objectname NUL type NUL object NUL
+#     taggername NUL taggeremail NUL taggerdate:raw NUL contents NUL "\n"
+#
+# The first nine fields never contain NUL: ref names cannot, and git produces the others as C
+# strings. Only the message could: a hand-made tag object may contain NUL bytes (git mktag
+# accepts them). Git 2.39 prints %(contents) up to the first NUL and %(contents:size) counts the
+# same bytes; a git that printed the whole message would count it whole. Either way the size
+# says exactly where the message ends, so no message text can break the framing. The fast path
+# splits everything at NUL and checks each message against its size; the first record whose
+# message contains a NUL sends the rest of the output to ``_walk_tag_records``, which reads
+# each message by its size.
+#
+# %(type) and %(object) come from the tag object itself: for the common tag on a commit they
+# give the commit without reading a second object (about three times faster than %(*objectname),
+# which moreover peels only one level in git before 2.45). A tag whose %(type) is "tag" starts a
+# chain; all chains are peeled at the end by one ``git cat-file --batch-check`` with "<oid>^{}".
+
+_TAG_FIELDS = (
+    "contents:size",
+    "refname",
+    "objecttype",
+    "objectname",
+    "type",
+    "object",
+    "taggername",
+    "taggeremail",
+    "taggerdate:raw",
+    "contents",
+)
+_FIELD_COUNT = len(_TAG_FIELDS)
+_TAG_FORMAT = "".join(f"%({field})%00" for field in _TAG_FIELDS)
+_TAGS_PREFIX_LENGTH = len("refs/tags/")
+_CHUNK_SIZE = 1 << 20
+
+
+class _TagReader:
+    """Turns for-each-ref output, fed in chunks of any size, into ``TagRecord`` values.
+
+    Text is decoded once per chunk with ``surrogateescape``, which keeps the exact bytes (to
+    check sizes, and to hand them to the walker); the few fields that are not pure ASCII are
+    then re-decoded with ``replace``, so bad encodings read as U+FFFD and never crash.
+    """
+
+    def __init__(self) -> None:
+        self.records: list[TagRecord] = []
+        # Index in ``records`` -> id of a tag object that points at another tag object.
+        self.chains: dict[int, str] = {}
+        self._fields: list[str] = []  # complete fields of the record still arriving
+        self._tail = b""  # bytes after the last NUL seen
+        # Once a message with a NUL shows up, the rest is kept whole for ``_walk_tag_records``.
+        self._rest: list[bytes] | None = None
+
+    def feed(self, chunk: bytes) -> None:
+        if self._rest is not None:
+            self._rest.append(chunk)
+            return
+        data = self._tail + chunk
+        # A NUL is never part of a multi-byte character, so cutting after one is safe.
+        cut = data.rfind(b"\0") + 1
+        self._tail = data[cut:]
+        if not cut:
+            return
+        fields = self._fields + data[:cut].decode("utf-8", "surrogateescape").split("\0")[:-1]
+        complete = len(fields) // _FIELD_COUNT * _FIELD_COUNT
+        done = self._add(fields, complete)
+        self._fields = fields[done:]
+        if done < complete:
+            pending = "".join(field + "\0" for field in self._fields)
+            self._rest = [pending.encode("utf-8", "surrogateescape"), self._tail]
+
+    def finish(self) -> None:
+        if self._rest is not None:
+            tail = _walk_tag_records(b"".join(self._rest), self._add)
+        elif self._fields:
+            raise ValueError("the output ends inside a record")
+        else:
+            tail = self._tail
+        if tail not in (b"", b"\n"):
+            raise ValueError("the output ends inside a record")
+
+    def _add(self, fields: list[str], end: int) -> int:
+        """Add the records in ``fields[:end]``; stop before a message that contains a NUL.
+
+        This loop runs once per tag (100,000 times on big registries), hence its plain style.
+        """
+        records = self.records
+        chains = self.chains
+        zones = _TIMEZONES
+        from_timestamp = datetime.fromtimestamp
+        for start in range(0, end, _FIELD_COUNT):
+            size, ref, kind, oid, target_kind, target, tagger, email, date, contents = fields[
+                start : start + _FIELD_COUNT
+            ]
+            try:
+                expected = int(size)
+            except ValueError:
+                expected = 0  # git prints no size for trees and blobs, which have no message
+            if len(contents) != expected or not contents.isascii():
+                if len(contents.encode("utf-8", "surrogateescape")) != expected:
+                    return start
+                contents = _clean(contents)
+            name = ref[_TAGS_PREFIX_LENGTH:]
+            if not name.isascii():
+                name = _clean(name)
+            if kind != "tag":
+                records.append(TagRecord(name, False, oid if kind == "commit" else None))
+                continue
+            if target_kind == "tag":
+                chains[len(records)] = oid
+            if contents.endswith("\n"):
+                contents = contents[:-1]
+            if email.startswith("<") and email.endswith(">"):
+                email = email[1:-1]
+            epoch, _, offset = date.partition(" ")
+            try:
+                created: datetime | None = from_timestamp(int(epoch), zones.get(offset) or _zone(offset))
+            except (ValueError, OverflowError, OSError):
+                created = None  # no tagger line, or a date git itself could not have written
+            records.append(
+                TagRecord(
+                    name,
+                    True,
+                    target if target_kind == "commit" else None,
+                    tagger if tagger.isascii() else _clean(tagger),
+                    email if email.isascii() else _clean(email),
+                    created,
+                    contents,
+                )
+            )
+        return end
+
+
+def _clean(text: str) -> str:
+    """Replace the bytes that ``surrogateescape`` kept (invalid UTF-8) with U+FFFD."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _walk_tag_records(data: bytes, add: Callable[[list[str], int], int]) -> bytes:
+    """Read whole records field by field, each message by its size; return what is left."""
+    position = 0
+    while True:
+        cursor = position
+        fields: list[bytes] = []
+        for _ in range(_FIELD_COUNT - 1):
+            end = data.find(b"\0", cursor)
+            if end < 0:
+                return data[position:]
+            fields.append(data[cursor:end])
+            cursor = end + 1
+        end = cursor + int(fields[0].strip() or b"0")
+        if data[end : end + 1] != b"\0":
+            raise ValueError("a message does not end where its size says")
+        fields.append(data[cursor:end])
+        add([field.decode("utf-8", "surrogateescape") for field in fields], _FIELD_COUNT)
+        position = end + 1
+
+
+_TIMEZONES: dict[str, timezone] = {"+0000": UTC, "-0000": UTC}
+
+
+def _zone(offset: str) -> timezone:
+    """The fixed-offset zone for "+hhmm" / "-hhmm", remembered for the next tag."""
+    if len(offset) != 5 or offset[0] not in "+-" or not offset[1:].isdigit():
+        raise ValueError(f"bad offset {offset!r}")
+    minutes = int(offset[1:3]) * 60 + int(offset[3:5])
+    zone = _TIMEZONES[offset] = timezone(timedelta(minutes=-minutes if offset[0] == "-" else minutes))
+    return zone
+
+
+def list_tags(repo: RepoPaths) -> list[TagRecord]:
+    """Every tag under ``refs/tags`` with what git says about it, sorted by name.
+
+    One ``git for-each-ref`` process, whose output is parsed while git is still writing it;
+    one more only when some tag points at another tag. In a damaged repository where some
+    tag points at a missing object, those tags are left out (``tag_names`` still lists them)
+    and the rest is read with a few more processes.
+    """
+    reader = _TagReader()
+    process = _spawn(repo.work_tree, ["for-each-ref", f"--format={_TAG_FORMAT}", "refs/tags"])
+    with process:
+        stdout, stderr = process.stdout, process.stderr
+        assert stdout is not None and stderr is not None
+        # Read stderr aside, so that a chatty git never blocks on a full pipe.
+        errors: list[bytes] = []
+        drain = threading.Thread(target=lambda: errors.append(stderr.read()), daemon=True)
+        drain.start()
+        try:
+            for chunk in iter(lambda: os.read(stdout.fileno(), _CHUNK_SIZE), b""):
+                _feed(reader, chunk)
+        except BaseException:
+            process.kill()
+            raise
+        finally:
+            drain.join()
+        process.wait()
+    if process.returncode != 0:
+        return _list_tags_around_broken_refs(repo, b"".join(errors))
+    _finish(reader)
+    return _peel_chains(repo, reader)
+
+
+def _feed(reader: _TagReader, chunk: bytes) -> None:
+    try:
+        reader.feed(chunk)
+    except ValueError as error:
+        raise GitError(f"Unexpected output from git for-each-ref: {error}") from None
+
+
+def _finish(reader: _TagReader) -> None:
+    try:
+        reader.finish()
+    except ValueError as error:
+        raise GitError(f"Unexpected output from git for-each-ref: {error}") from None
+
+
+def _peel_chains(repo: RepoPaths, reader: _TagReader) -> list[TagRecord]:
+    """Give tags on tags the commit at the end of their chain, with one batch process."""
+    records = reader.records
+    if not reader.chains:
+        return records
+    request = "".join(f"{oid}^{{}}\n" for oid in reader.chains.values()).encode("ascii")
+    result = _run(repo.work_tree, ["cat-file", "--batch-check"], input=request)
+    if not result.ok:
+        raise GitError(f"Cannot peel tags: {_summary(result.stderr)}")
+    answers = result.stdout.decode("utf-8", "replace").splitlines()
+    if len(answers) != len(reader.chains):
+        raise GitError("Unexpected output from git cat-file")
+    for index, answer in zip(reader.chains, answers, strict=True):
+        oid, _, rest = answer.partition(" ")
+        if rest.startswith("commit "):
+            records[index] = replace(records[index], commit=oid)
+    return records
+
+
+def _list_tags_around_broken_refs(repo: RepoPaths, stderr: bytes) -> list[TagRecord]:
+    """``list_tags`` for a repository where a tag points at a missing object.
+
+    for-each-ref stops at the first such tag, so list names and ids (which needs no object),
+    find the missing objects with one batch check, and read the other tags by exact name.
+    """
+    listing = _run(repo.work_tree, ["for-each-ref", "--format=%(objectname) %(refname)", "refs/tags"])
+    if not listing.ok:
+        raise GitError(f"Cannot list tags: {_summary(listing.stderr)}")
+    refs = [line.split(b" ", 1) for line in listing.stdout.splitlines()]
+    check = _run(
+        repo.work_tree,
+        ["cat-file", "--batch-check=%(objectname)"],
+        input=b"".join(oid + b"\n" for oid, _ in refs),
+    )
+    if not check.ok:
+        raise GitError(f"Cannot list tags: {_summary(check.stderr)}")
+    missing = {line.split(b" ", 1)[0] for line in check.stdout.splitlines() if line.endswith(b" missing")}
+    wanted = [os.fsdecode(ref) for oid, ref in refs if oid not in missing]
+    if len(wanted) == len(refs):
+        raise GitError(f"Cannot list tags: {_summary(stderr)}")
+    reader = _TagReader()
+    # Ref names cannot contain glob characters, so each name is a pattern matching only itself.
+    for batch in _batches(wanted, limit=64_000):
+        result = _run(repo.work_tree, ["for-each-ref", f"--format={_TAG_FORMAT}", *batch])
+        if not result.ok:
+            raise GitError(f"Cannot list tags: {_summary(result.stderr)}")
+        _feed(reader, result.stdout)
+    _finish(reader)
+    return _peel_chains(repo, reader)
+
+
+def _batches(names: list[str], limit: int) -> Iterator[list[str]]:
+    """Split ``names`` into command lines of at most about ``limit`` characters."""
+    batch: list[str] = []
+    size = 0
+    for name in names:
+        if batch and size + len(name) > limit:
+            yield batch
+            batch, size = [], 0
+        batch.append(name)
+        size += len(name) + 1
+    if batch:
+        yield batch
+
+
+def tag_names(repo: RepoPaths) -> set[str]:
+    """The names of all tags, lightweight and broken ones included; reads no object."""
+    result = _run(repo.work_tree, ["for-each-ref", "--format=%(refname)", "refs/tags"])
+    if not result.ok:
+        raise GitError(f"Cannot list tags: {_summary(result.stderr)}")
+    text = result.stdout.decode("utf-8", "replace")
+    return {line[_TAGS_PREFIX_LENGTH:] for line in text.split("\n") if line}
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading files and commits
+
+
+@dataclass(frozen=True, slots=True)
+class CommitInfo:
+    """What a commit event needs to know about a commit (as GTO reads it).
+
+    ``created_at`` is the committer date with its own UTC offset; ``author`` and
+    ``author_email`` are the commit's author; ``message`` loses one trailing newline.
+    """
+
+    author: str
+    author_email: str
+    created_at: datetime | None
+    message: str
+
+
+def read_files(repo: RepoPaths, requests: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str | None]:
+    """The text of each ``(rev, path)``, or None where the revision or the file does not exist.
+
+    One ``git cat-file --batch`` process answers every request. ``path`` is relative to the
+    repository root. Bytes that are not UTF-8 become U+FFFD. A path that is a directory
+    reads as None.
+    """
+    answers: dict[tuple[str, str], str | None] = {}
+    asked: list[tuple[str, str]] = []
+    for rev, path in dict.fromkeys(requests):
+        # "rev:path" goes on one input line, and an empty rev would read the index instead.
+        if not rev or not path or "\n" in rev + path or "\0" in rev + path:
+            answers[(rev, path)] = None
+        else:
+            asked.append((rev, path))
+    objects = _read_objects(repo, [f"{rev}:{path}" for rev, path in asked])
+    for key, found in zip(asked, objects, strict=True):
+        answers[key] = found[1].decode("utf-8", "replace") if found and found[0] == b"blob" else None
+    return answers
+
+
+def read_file(repo: RepoPaths, rev: str, path: str) -> str | None:
+    """The text of ``path`` at ``rev``, or None when either does not exist."""
+    return read_files(repo, [(rev, path)])[(rev, path)]
+
+
+def read_commits(repo: RepoPaths, revs: Iterable[str]) -> dict[str, CommitInfo]:
+    """Author, date and message of each commit named in ``revs``, with one process.
+
+    Keys are the given revisions; revisions that name no commit are left out.
+    """
+    asked = [rev for rev in dict.fromkeys(revs) if rev and not rev.startswith("-") and "\n" not in rev]
+    objects = _read_objects(repo, [f"{rev}^{{commit}}" for rev in asked])
+    return {rev: _parse_commit(found[1]) for rev, found in zip(asked, objects, strict=True) if found}
+
+
+def _parse_commit(raw: bytes) -> CommitInfo:
+    header, _, body = raw.partition(b"\n\n")
+    author = (b"", b"")
+    created_at = None
+    for line in header.split(b"\n"):
+        if line.startswith(b"author "):
+            name, email, _ = _split_ident(line[7:])
+            author = (name, email)
+        elif line.startswith(b"committer "):
+            created_at = _parse_date(_split_ident(line[10:])[2])
+    message = body.decode("utf-8", "replace")
+    if message.endswith("\n"):
+        message = message[:-1]
+    return CommitInfo(
+        author[0].decode("utf-8", "replace"), author[1].decode("utf-8", "replace"), created_at, message
+    )
+
+
+def _split_ident(ident: bytes) -> tuple[bytes, bytes, bytes]:
+    """Split "Name <email> epoch offset" into its name, e-mail and date."""
+    opening = ident.find(b"<")
+    closing = ident.find(b">", opening)
+    if opening < 0 or closing < 0:
+        return ident.strip(), b"", b""
+    return ident[:opening].strip(), ident[opening + 1 : closing], ident[closing + 1 :].strip()
+
+
+def _parse_date(raw: bytes) -> datetime | None:
+    """Turn a raw git date ("1700000000 +0130") into an aware datetime at that offset."""
+    epoch, _, offset = raw.decode("ascii", "replace").partition(" ")
+    try:
+        return datetime.fromtimestamp(int(epoch), _TIMEZONES.get(offset) or _zone(offset))
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def _read_objects(repo: RepoPaths, names: list[str]) -> list[tuple[bytes, bytes] | None]:
+    """``(type, content)`` of each object name (one per line, no newline), with one process."""
+    if not names:
+        return []
+    request = "".join(f"{name}\n" for name in names).encode("utf-8", "surrogateescape")
+    result = _run(repo.work_tree, ["cat-file", "--batch", "--buffer"], input=request)
+    if not result.ok:
+        raise GitError(f"Cannot read objects: {_summary(result.stderr)}")
+    output = result.stdout
+    objects: list[tuple[bytes, bytes] | None] = []
+    position = 0
+    for _ in names:
+        end = output.find(b"\n", position)
+        if end < 0:
+            raise GitError("Unexpected output from git cat-file")
+        header = output[position:end].split(b" ")
+        position = end + 1
+        # A found object reads "<oid> <type> <size>"; anything else ("<input> missing",
+        # "<input> ambiguous") ends with a word, never with a number.
+        if len(header) < 3 or not header[-1].isdigit():
+            objects.append(None)
+            continue
+        size = int(header[-1])
+        objects.append((header[-2], output[position : position + size]))
+        position += size + 1
+    if position != len(output):
+        raise GitError("Unexpected output from git cat-file")
+    return objects
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing tags
+
+# A concurrent writer holds a ref's lock only for a moment: wait for it (git's default is
+# 100 ms), so that the loser of a race sees the tag rather than a busy lock.
+_LOCK_TIMEOUT = ("-c", "core.filesRefLockTimeout=3000")
+
+
+def create_tag(
+    repo: RepoPaths,
+    name: str,
+    commit: str,
+    message: str,
+    *,
+    tagger_name: str | None = None,
+    tagger_email: str | None = None,
+    date: str | None = None,
+) -> None:
+    """Create the annotated tag ``name`` on ``commit``; never replace an existing tag.
+
+    The tagger is git's committer identity unless overridden; ``date`` is anything git
+    accepts in ``GIT_COMMITTER_DATE`` ("1700000000 +0130", ISO 8601). The message is stored
+    as given plus one newline, so ``list_tags`` reads it back exactly.
+
+    Raises ``TagExistsError`` when the name is taken, also when a concurrent writer takes it
+    between any check and this call (git creates the ref only if it does not exist, under
+    a lock), ``RefNotFoundError`` when ``commit`` is not a commit, ``GitError`` otherwise.
+    """
+    if "\0" in message:
+        raise GitError("A tag message cannot contain NUL characters")
+    env: dict[str, str] = {}
+    if tagger_name is not None:
+        env["GIT_COMMITTER_NAME"] = tagger_name
+    if tagger_email is not None:
+        env["GIT_COMMITTER_EMAIL"] = tagger_email
+    if date is not None:
+        env["GIT_COMMITTER_DATE"] = date
+    args = [
+        *_LOCK_TIMEOUT,
+        "tag",
+        "--annotate",
+        "--cleanup=verbatim",
+        f"--message={message}\n",
+        "--",
+        name,
+        f"{commit}^{{commit}}",
+    ]
+    result = _run(repo.work_tree, args, env=env)
+    if result.ok:
+        return
+    text = _summary(result.stderr)
+    if "already exists" in text:
+        raise TagExistsError(f"Tag '{name}' already exists")
+    if ".lock" in text and "File exists" in text:
+        # Another writer held the ref's lock for longer than git waits: it has created the
+        # tag, or (after a crash) left a stale lock behind, which git's message names.
+        if _tag_exists(repo, name):
+            raise TagExistsError(f"Tag '{name}' already exists")
+        raise GitError(text)
+    if "Failed to resolve" in text:
+        raise RefNotFoundError(f"Ref '{commit}' does not resolve to a commit")
+    raise _identity_error(result.stderr) or GitError(text)
+
+
+def _tag_exists(repo: RepoPaths, name: str) -> bool:
+    return _run(repo.work_tree, ["rev-parse", "--verify", "--quiet", f"refs/tags/{name}"]).ok
+
+
+def delete_tags(repo: RepoPaths, names: Sequence[str]) -> None:
+    """Delete the named tags locally, with one process.
+
+    Raises ``RefNotFoundError`` naming the tags that did not exist (the others are deleted).
+    """
+    if not names:
+        return
+    result = _run(repo.work_tree, [*_LOCK_TIMEOUT, "tag", "--delete", "--", *names])
+    if result.ok:
+        return
+    text = result.stderr.decode("utf-8", "replace")
+    missing = [name for name in names if f"tag '{name}' not found" in text]
+    if missing:
+        listed = ", ".join(f"'{name}'" for name in missing)
+        raise RefNotFoundError(f"Tag {listed} not found" if len(missing) == 1 else f"Tags {listed} not found")
+    raise GitError(f"Cannot delete tags: {_summary(result.stderr)}")
+
+
+def push_tags(repo: RepoPaths, names: Sequence[str], remote: str = "origin", delete: bool = False) -> None:
+    """Push exactly the named tags to ``remote`` (or delete them there), with one ``git push``.
+
+    Nothing else travels: no ``push.followTags`` extras, no submodules. Raises ``PushError``
+    with git's reasons in one line; local tags are never touched.
+    """
+    if not names:
+        return
+    refspecs = [f":refs/tags/{name}" if delete else f"refs/tags/{name}:refs/tags/{name}" for name in names]
+    args = ["push", "--porcelain", "--no-follow-tags", "--recurse-submodules=no", "--", remote, *refspecs]
+    result = _run(repo.work_tree, args)
+    if result.ok:
+        return
+    reasons = "; ".join(_rejections(result.stdout)) or _summary(result.stderr)
+    raise PushError(f"Pushing to '{remote}' failed: {reasons}")
+
+
+def _rejections(porcelain: bytes) -> list[str]:
+    """The refs ``git push --porcelain`` rejected, as "refs/tags/x [rejected] (already exists)"."""
+    rejected = []
+    for line in porcelain.decode("utf-8", "replace").splitlines():
+        # Each ref reads "<flag>\t<from>:<to>\t<summary>"; the flag "!" marks a rejection.
+        flag, _, rest = line.partition("\t")
+        if flag == "!":
+            spec, _, why = rest.partition("\t")
+            rejected.append(f"{spec.rpartition(':')[2]} {why}")
+    return rejected
