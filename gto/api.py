@@ -354,7 +354,7 @@ def doctor(repo: str | Path = ".", environ: Mapping[str, str] | None = None) -> 
         gto_version=__version__,
         repo=str(work_tree),
         config=tuple(
-            ConfigValue(key=key, value=value, source=config.sources.get(key.split(".")[0], "default"))
+            ConfigValue(key=key, value=value, source=config.sources.get(key, "default"))
             for key, value in values
         ),
         problems=tuple(problems),
