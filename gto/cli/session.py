@@ -1,0 +1,181 @@
+"""Running one command line: its streams, its settings, and the one place errors become exit codes.
+
+``run`` executes a command with the text streams and environment it is given and returns the
+exit code; it never calls ``sys.exit`` and never caches ``sys.stdout``, so a daemon can run the
+same commands in-process, one ``Session`` per request, and return byte-identical output.
+Commands reach their session through ``current()``.
+
+Error mapping (SPEC §5.1), all here and nowhere else:
+
+* ``GTOError``                    → ``❌ message`` on stderr, exit 1
+* a usage error of the framework  → the framework's message on stderr, exit 2
+* any other exception             → ``❌ Unexpected error: …`` on stderr, exit 1
+* ``--traceback`` adds the Python traceback to both kinds of error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback as tb
+from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from typing import TYPE_CHECKING, Any, TextIO
+
+import typer
+
+from gto.cli import output
+from gto.errors import GTOError
+
+if TYPE_CHECKING:
+    from gto.api import Registry
+
+try:  # typer >= 0.22 vendors click; older releases depend on the click package.
+    from typer._click.exceptions import ClickException
+except ImportError:  # pragma: no cover - depends on the installed typer
+    from click.exceptions import ClickException  # type: ignore[no-redef]
+
+_FALSE = {"false", "0", "no", "off", "n", "f"}
+
+
+@dataclass
+class Session:
+    """Where one command writes and how it formats: streams, environment, emoji and traceback.
+
+    ``stdout``/``stderr`` None mean the process streams as they are at the time of writing
+    (so test runners and redirections that swap ``sys.stdout`` are honoured).
+    """
+
+    stdout: TextIO | None = None
+    stderr: TextIO | None = None
+    environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    traceback: bool = False
+    emojis: bool = True
+    zone: tzinfo | None = None
+    # Set once a command line started on this session; a second command gets a fresh one.
+    started: bool = False
+
+    def __post_init__(self) -> None:
+        # Until a config is read, GTO_EMOJIS alone decides; a loaded config refines it.
+        self.emojis = self.environ.get("GTO_EMOJIS", "true").strip().lower() not in _FALSE
+        self.zone = _reader_zone(self.environ)
+
+    def out(self, text: str) -> None:
+        """Write one result block to stdout, with a final newline."""
+        stream = self.stdout if self.stdout is not None else sys.stdout
+        stream.write(text + "\n")
+
+    def err(self, text: str) -> None:
+        stream = self.stderr if self.stderr is not None else sys.stderr
+        stream.write(text + "\n")
+
+    def error(self, message: str) -> None:
+        self.err(output.error_line(message, self.emojis))
+
+    def use_registry(self, registry: Registry) -> None:
+        """Adopt the emoji setting of the loaded config and print its warnings once."""
+        self.emojis = bool(registry.config.emojis)
+        for warning in dict.fromkeys(registry.warnings):
+            self.err(output.warning_line(warning, self.emojis))
+
+
+def _reader_zone(environ: Mapping[str, str]) -> tzinfo | None:
+    """The reader's time zone from ``TZ``, so a daemon formats times in its client's zone.
+
+    None falls back to the process's local zone (also when ``TZ`` is a POSIX rule string).
+    """
+    name = environ.get("TZ", "").lstrip(":")
+    if not name:
+        return None
+    from zoneinfo import ZoneInfo
+
+    try:
+        return ZoneInfo(name)
+    except Exception:  # ZoneInfoNotFoundError, ValueError for odd names, OSError for unreadable data
+        return None
+
+
+_SESSION: ContextVar[Session | None] = ContextVar("gto_cli_session", default=None)
+
+
+def current() -> Session:
+    """The session of the running command (a default one outside ``run``, e.g. under CliRunner)."""
+    session = _SESSION.get()
+    if session is None:
+        session = Session()
+        _SESSION.set(session)
+    return session
+
+
+def start() -> Session:
+    """Mark the start of one command line: reuse the session ``run`` installed, else make a fresh one.
+
+    Without this, commands invoked one after another outside ``run`` (typer's CliRunner) would
+    share settings such as ``--traceback`` or the emoji choice of a previous command.
+    """
+    session = _SESSION.get()
+    if session is None or session.started:
+        session = Session()
+        _SESSION.set(session)
+    session.started = True
+    return session
+
+
+_command: Any = None
+
+
+def _click_command() -> Any:
+    global _command
+    if _command is None:
+        from gto.cli.app import app
+
+        _command = typer.main.get_command(app)
+    return _command
+
+
+def run(
+    args: Sequence[str] | None = None,
+    *,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> int:
+    """Run one ``gto`` command line and return its exit code; output goes to the given streams."""
+    session = Session(stdout=stdout, stderr=stderr, environ=os.environ if environ is None else environ)
+    token = _SESSION.set(session)
+    try:
+        return _invoke(list(sys.argv[1:] if args is None else args), session)
+    finally:
+        _SESSION.reset(token)
+
+
+def _invoke(args: list[str], session: Session) -> int:
+    try:
+        result = _click_command().main(args=args, prog_name="gto", standalone_mode=False)
+    except ClickException as error:
+        error.show(file=session.stderr if session.stderr is not None else sys.stderr)
+        return int(error.exit_code)
+    except typer.Abort:
+        session.err("Aborted!")
+        return 1
+    except GTOError as error:
+        if session.traceback:
+            session.err(tb.format_exc().rstrip())
+        session.error(str(error))
+        return 1
+    except Exception as error:
+        if session.traceback:
+            session.err(tb.format_exc().rstrip())
+            session.error(f"Unexpected error: {_describe(error)}")
+        else:
+            session.error(f"Unexpected error: {_describe(error)} (run with --traceback for details)")
+        return 1
+    return result if isinstance(result, int) else 0
+
+
+def _describe(error: BaseException) -> str:
+    text = str(error)
+    name = type(error).__name__
+    return f"{name}: {text}" if text else name

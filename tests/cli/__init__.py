@@ -1,0 +1,1 @@
+"""Tests of the ``gto`` command line (``gto/cli/``)."""
