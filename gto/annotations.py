@@ -137,9 +137,7 @@ class _Reader:
 
     def document(self) -> AnnotationsDocument:
         problems = sorted(self.problems, key=lambda problem: problem.span)
-        return AnnotationsDocument(
-            self.entries, tuple(problems), self.key_spans, self.field_spans, self.unknown_fields
-        )
+        return AnnotationsDocument(self.entries, tuple(problems), self.key_spans, self.field_spans, self.unknown_fields)
 
 
 def parse_annotations(
@@ -203,8 +201,7 @@ def _artifact_name(entry: YamlEntry, reader: _Reader) -> str | None:
         return None
     if entry.duplicate_of is not None:
         reader.report(
-            f"Duplicate artifact '{entry.key}': it is already defined on line"
-            f" {entry.duplicate_of.key_span.line}",
+            f"Duplicate artifact '{entry.key}': it is already defined on line {entry.duplicate_of.key_span.line}",
             entry.key_span,
             artifact=entry.key,
         )
@@ -288,17 +285,13 @@ def _suggest(key: str) -> str:
 
 def _read_type(name: str, node: yaml.Node) -> str:
     if not is_string(node) or not is_valid_name(node.value):
-        raise _Invalid(
-            f"'type' of artifact '{name}' must be a name ({_NAME_RULE}), got {describe_node(node)}", node
-        )
+        raise _Invalid(f"'type' of artifact '{name}' must be a name ({_NAME_RULE}), got {describe_node(node)}", node)
     return str(node.value)
 
 
 def _read_path(name: str, node: yaml.Node) -> str:
     if not is_string(node) or not node.value:
-        raise _Invalid(
-            f"'path' of artifact '{name}' must be a non-empty string, got {describe_node(node)}", node
-        )
+        raise _Invalid(f"'path' of artifact '{name}' must be a non-empty string, got {describe_node(node)}", node)
     return str(node.value)
 
 
@@ -313,24 +306,18 @@ def _read_virtual(name: str, node: yaml.Node) -> bool:
 
 def _read_labels(name: str, node: yaml.Node) -> tuple[str, ...]:
     if not isinstance(node, yaml.SequenceNode):
-        raise _Invalid(
-            f"'labels' of artifact '{name}' must be a list of names, got {describe_node(node)}", node
-        )
+        raise _Invalid(f"'labels' of artifact '{name}' must be a list of names, got {describe_node(node)}", node)
     labels: list[str] = []
     for item in node.value:
         if not is_string(item) or not is_valid_name(item.value):
-            raise _Invalid(
-                f"Label {describe_node(item)} of artifact '{name}' is not a name ({_NAME_RULE})", item
-            )
+            raise _Invalid(f"Label {describe_node(item)} of artifact '{name}' is not a name ({_NAME_RULE})", item)
         labels.append(item.value)
     return tuple(labels)
 
 
 def _read_description(name: str, node: yaml.Node) -> str:
     if not is_string(node):
-        raise _Invalid(
-            f"'description' of artifact '{name}' must be a string, got {describe_node(node)}", node
-        )
+        raise _Invalid(f"'description' of artifact '{name}' must be a string, got {describe_node(node)}", node)
     return str(node.value)
 
 
@@ -653,9 +640,7 @@ def _layout(text: str) -> _Layout:
     document = read_yaml(text)
     if document.problem is not None:
         problem = document.problem
-        raise AnnotationsError(
-            f"Cannot rewrite {DEFAULT_ANNOTATIONS_FILE}: line {problem.line}: {problem.message}"
-        )
+        raise AnnotationsError(f"Cannot rewrite {DEFAULT_ANNOTATIONS_FILE}: line {problem.line}: {problem.message}")
     root = document.root
     entries: list[YamlEntry] = []
     if isinstance(root, yaml.MappingNode):

@@ -13,13 +13,13 @@ import os
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from gto import __version__, git
+from gto import __version__, git, queries
 from gto.annotations import (
     Annotation,
     AnnotationsDocument,
@@ -35,10 +35,10 @@ from gto.errors import (
     AlreadyDeregisteredError,
     AlreadyInStageError,
     AlreadyRegisteredError,
+    AnnotationsError,
     ConfigError,
     GitError,
     GTOError,
-    InvalidVersionError,
     PushError,
     StageNotFoundError,
     TagExistsError,
@@ -59,10 +59,9 @@ from gto.queries import (
     get_version,
     parse_shortcut,
 )
-from gto import queries
-from gto.state import ArtifactState, EventKind, RegistryState, VersionState, compute_state
+from gto.state import ArtifactState, RegistryState, VersionState, compute_state
 from gto.tags import Action, ParsedTag, check_artifact, format_tag, next_counter, parse_tag
-from gto.versions import Part, Version, bump, is_version, parse_version
+from gto.versions import Part, Version, bump, parse_version
 
 CONFIG_FILE = ".gto"
 # How many times a writer recomputes the counter when a concurrent writer took its tag name.
@@ -205,7 +204,9 @@ def _commit_events(registry: Registry, artifacts: Sequence[ArtifactState]) -> li
         rows = [
             (commit, info.created_at, info.author, info.author_email, info.message)
             for commit, info in infos.items()
-            if artifact.name in listed.get(commit, set()) and any(v.commit == commit for v in artifact.versions)
+            if info.created_at is not None
+            and artifact.name in listed.get(commit, set())
+            and any(v.commit == commit for v in artifact.versions)
         ]
         events.extend(queries.commit_events(artifact, rows))
     return events
@@ -354,8 +355,7 @@ def doctor(repo: str | Path = ".", environ: Mapping[str, str] | None = None) -> 
         gto_version=__version__,
         repo=str(work_tree),
         config=tuple(
-            ConfigValue(key=key, value=value, source=config.sources.get(key, "default"))
-            for key, value in values
+            ConfigValue(key=key, value=value, source=config.sources.get(key, "default")) for key, value in values
         ),
         problems=tuple(problems),
     )
@@ -471,13 +471,15 @@ def _tag_date(registry: Registry, artifact: str) -> str | None:
     if state is None or not state.events:
         return None
     newest = max(event.created_at for event in state.events)
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     if newest < now:
         return None
     return f"{int(newest.timestamp()) + 1} +0000"
 
 
-def _finish(registry: Registry, created: list[TagChange], deleted: list[TagChange], options: WriteOptions) -> WriteResult:
+def _finish(
+    registry: Registry, created: list[TagChange], deleted: list[TagChange], options: WriteOptions
+) -> WriteResult:
     if not options.push:
         return WriteResult(created=tuple(created), deleted=tuple(deleted))
     try:
@@ -495,10 +497,6 @@ def _head(registry: Registry) -> str:
     if head is None:
         raise GitError("The repository has no commits yet: commit something before writing registry tags")
     return head
-
-
-def _artifact_or_empty(registry: Registry, name: str) -> ArtifactState | None:
-    return registry.state.artifacts.get(name)
 
 
 def _active_version_at(artifact: ArtifactState | None, commit: str) -> VersionState | None:
@@ -535,15 +533,16 @@ def _registration_tag(
     options: WriteOptions,
 ) -> tuple[ParsedTag, str]:
     """Validate a registration and return the tag to write and its message."""
-    artifact = _artifact_or_empty(registry, name)
-    existing = _active_version_at(artifact, commit)
-    if existing is not None and not options.force:
-        raise AlreadyRegisteredError(
-            f"'{name}' is already registered in this commit with version '{existing.version}'"
-        )
+    artifact = registry.state.artifacts.get(name)
     if version is not None:
         parse_version(version)
-        if artifact is not None and artifact.version(version) is not None and artifact.version(version).registered:  # type: ignore[union-attr]
+    existing = _active_version_at(artifact, commit)
+    if existing is not None and not options.force:
+        raise AlreadyRegisteredError(f"'{name}' is already registered in this commit with version '{existing.version}'")
+    if version is not None:
+        parse_version(version)
+        existing_version = artifact.version(version) if artifact else None
+        if existing_version is not None and existing_version.registered:
             raise AlreadyRegisteredError(f"Version '{version}' already was registered.")
     else:
         version = _next_version(artifact, part)
@@ -600,8 +599,9 @@ def assign(
     options = options or WriteOptions()
     check_artifact(name)
     registry.config.check_stage(stage)
-    artifact = _artifact_or_empty(registry, name)
+    artifact = registry.state.artifacts.get(name)
     registration: tuple[ParsedTag, str] | None = None
+    target_state: VersionState | None
     if ref is None and version is not None:
         if artifact is None:
             raise VersionNotFoundError(f"Version '{version}' of artifact '{name}' is not registered")
@@ -646,12 +646,23 @@ def assign(
 
 
 def _assignment(
-    registry: Registry, intent: ParsedTag, commit: str, message: str, options: WriteOptions, default_counted: bool
+    registry: Registry,
+    intent: ParsedTag,
+    commit: str,
+    message: str,
+    options: WriteOptions,
+    default_counted: bool,
 ) -> TagChange:
     counted = default_counted if options.simple is None else not options.simple
     shape = ParsedTag(intent.artifact, intent.action, stage=intent.stage)
     change = _create(registry, shape, commit, message, options, counted=counted)
-    return TagChange(tag=change.tag, action=change.action, artifact=change.artifact, version=intent.version, stage=intent.stage)
+    return TagChange(
+        tag=change.tag,
+        action=change.action,
+        artifact=change.artifact,
+        version=intent.version,
+        stage=intent.stage,
+    )
 
 
 def _find_version(artifact: ArtifactState, version: str) -> VersionState:
@@ -664,9 +675,6 @@ def _find_version(artifact: ArtifactState, version: str) -> VersionState:
     if found is None:
         raise VersionNotFoundError(f"Version '{version}' of artifact '{artifact.name}' is not registered")
     return found
-
-
-_DELETE_ALL = "all"
 
 
 def unassign(
@@ -807,7 +815,7 @@ def annotate(
     document = parse_annotations(text, registry.config)
     if document.errors:
         first = document.errors[0]
-        raise_annotations(file.name, first.span.start_line + 1, first.message)
+        raise AnnotationsError(f"{file.name} is invalid: line {first.span.start_line + 1}: {first.message}")
     updated = merge_annotation(
         document.entries.get(name),
         type=type,
@@ -823,12 +831,6 @@ def annotate(
     new_text = set_annotation(text, name, updated, document.unknown_fields.get(name))
     _write_atomically(file, new_text)
     return updated
-
-
-def raise_annotations(filename: str, line: int, message: str) -> None:
-    from gto.errors import AnnotationsError
-
-    raise AnnotationsError(f"{filename} is invalid: line {line}: {message}")
 
 
 def remove(repo: str | Path | Registry, name: str) -> None:

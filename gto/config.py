@@ -87,17 +87,13 @@ class Config:
         """Raise ``InvalidNameError`` for a malformed stage, ``StageNotAllowedError`` for a forbidden one."""
         check_name(stage, "stage")
         if self.stages is not None and stage not in self.stages:
-            raise StageNotAllowedError(
-                f"Stage '{stage}' is not allowed. Allowed stages are: {', '.join(self.stages)}"
-            )
+            raise StageNotAllowedError(f"Stage '{stage}' is not allowed. Allowed stages are: {', '.join(self.stages)}")
 
     def check_type(self, type_: str) -> None:
         """Raise ``InvalidNameError`` for a malformed type, ``TypeNotAllowedError`` for a forbidden one."""
         check_name(type_, "type")
         if self.types is not None and type_ not in self.types:
-            raise TypeNotAllowedError(
-                f"Type '{type_}' is not allowed. Allowed types are: {', '.join(self.types)}"
-            )
+            raise TypeNotAllowedError(f"Type '{type_}' is not allowed. Allowed types are: {', '.join(self.types)}")
 
 
 class _Invalid(Exception):
@@ -263,9 +259,7 @@ def _read_daemon(node: yaml.Node, read: _FileRead) -> None:
         if key is None:
             continue
         if key.removeprefix("daemon.") not in DAEMON_KEYS:
-            read.error(
-                f"unknown key 'daemon.{entry.key}' (allowed: {', '.join(DAEMON_KEYS)})", entry.key_node, key
-            )
+            read.error(f"unknown key 'daemon.{entry.key}' (allowed: {', '.join(DAEMON_KEYS)})", entry.key_node, key)
             continue
         _read_value(key, entry.value_node, read)
 
@@ -294,9 +288,7 @@ def _file_bool(key: str, node: yaml.Node) -> bool:
 
 def _file_index(key: str, node: yaml.Node) -> str:
     if not is_string(node) or _index_problem(node.value):
-        raise _Invalid(
-            f"'{key}' must be a relative file path inside the repository, got {describe_node(node)}", node
-        )
+        raise _Invalid(f"'{key}' must be a relative file path inside the repository, got {describe_node(node)}", node)
     return str(node.value)
 
 
@@ -341,9 +333,7 @@ def _env_settings(env: Mapping[str, str]) -> list[tuple[str, str, str]]:
         if canonical not in chosen or name == canonical:
             chosen[canonical] = name
     return [
-        (chosen[canonical], key, env[chosen[canonical]])
-        for canonical, key in ENV_VARS.items()
-        if canonical in chosen
+        (chosen[canonical], key, env[chosen[canonical]]) for canonical, key in ENV_VARS.items() if canonical in chosen
     ]
 
 
@@ -414,9 +404,7 @@ def _override_settings(overrides: Mapping[str, object]) -> list[tuple[str, objec
             continue
         key = _OVERRIDE_KEYS.get(lowered)
         if key is None:
-            raise ConfigError(
-                f"Invalid config in options: unknown key '{name}' (allowed: {', '.join(CONFIG_KEYS)})"
-            )
+            raise ConfigError(f"Invalid config in options: unknown key '{name}' (allowed: {', '.join(CONFIG_KEYS)})")
         try:
             settings.append((key, _override_value(key, value)))
         except _Invalid as error:

@@ -602,9 +602,7 @@ def _parse_commit(raw: bytes) -> CommitInfo:
     message = body.decode("utf-8", "replace")
     if message.endswith("\n"):
         message = message[:-1]
-    return CommitInfo(
-        author[0].decode("utf-8", "replace"), author[1].decode("utf-8", "replace"), created_at, message
-    )
+    return CommitInfo(author[0].decode("utf-8", "replace"), author[1].decode("utf-8", "replace"), created_at, message)
 
 
 def _split_ident(ident: bytes) -> tuple[bytes, bytes, bytes]:

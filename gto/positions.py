@@ -311,8 +311,7 @@ def _flatten(node: yaml.MappingNode, problems: list[Problem], seen: set[int]) ->
         if not all(isinstance(source, yaml.MappingNode) for source in sources):
             problems.append(
                 Problem(
-                    "the merge key '<<' needs a mapping or a list of mappings,"
-                    f" got {describe_node(value_node)}",
+                    f"the merge key '<<' needs a mapping or a list of mappings, got {describe_node(value_node)}",
                     node_span(value_node),
                     Severity.ERROR,
                 )

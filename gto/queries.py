@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
@@ -20,7 +20,7 @@ from gto.tags import check_artifact, check_name, parse_tag
 from gto.versions import parse_version, version_sort_key
 
 
-class Sort(str, Enum):
+class Sort(StrEnum):
     """How a stage picks its versions: by most recent assignment, or by greatest SemVer."""
 
     TIMESTAMP = "timestamp"
@@ -179,7 +179,9 @@ def _candidates(artifact: ArtifactState, options: ViewOptions) -> list[VersionSt
     return [v for v in artifact.versions if v.active and (v.registered or not options.registered_only)]
 
 
-def stage_versions(artifact: ArtifactState, options: ViewOptions) -> dict[str, list[tuple[VersionState, StageAssignment]]]:
+def stage_versions(
+    artifact: ArtifactState, options: ViewOptions
+) -> dict[str, list[tuple[VersionState, StageAssignment]]]:
     """For each active stage, the versions in it, in the order ``options.sort`` gives.
 
     ``--av`` first trims each version's stages to its most recent assignments; ``--vs`` then
@@ -335,9 +337,7 @@ def history(
     return [_event_info(event) for event in events]
 
 
-def commit_events(
-    artifact: ArtifactState, commits: Iterable[tuple[str, datetime, str, str, str]]
-) -> list[Event]:
+def commit_events(artifact: ArtifactState, commits: Iterable[tuple[str, datetime, str, str, str]]) -> list[Event]:
     """Commit events for the version commits whose ``artifacts.yaml`` lists the artifact.
 
     ``commits`` holds (hexsha, time, author, author e-mail, message) of those commits.

@@ -12,14 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 
 from gto.annotations import Annotation
 from gto.tags import Action, ParsedTag, TagRecord, parse_tag
 from gto.versions import is_version, version_sort_key
 
 
-class EventKind(str, Enum):
+class EventKind(StrEnum):
     """The kinds of registry events, as named in history output."""
 
     COMMIT = "commit"
@@ -69,9 +69,12 @@ class Event:
     counter: int | None = None
 
     @property
-    def sort_key(self) -> tuple[datetime, int, str]:
-        """Ascending history order: time, then kind priority, then tag name."""
-        return (self.created_at, KIND_PRIORITY[self.kind], self.tag or "")
+    def sort_key(self) -> tuple[datetime, int, str, str, str]:
+        """Ascending history order: time, then kind priority, then tag name.
+
+        Commit events have no tag, so artifact and version make the order total.
+        """
+        return (self.created_at, KIND_PRIORITY[self.kind], self.tag or "", self.artifact, self.version or "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +146,7 @@ class ArtifactState:
         return None
 
 
-class ProblemKind(str, Enum):
+class ProblemKind(StrEnum):
     """What ``doctor`` reports about tags that state had to leave out or resolve by a rule."""
 
     LIGHTWEIGHT = "lightweight"
@@ -318,7 +321,13 @@ def build_artifact(
             per_version.setdefault(version, []).append(resolved)
             if version not in active:
                 active[version] = True  # an unregistered commit version cannot be deregistered
-            elif not active[version] and event.kind is EventKind.ASSIGNMENT:
+            elif (
+                not active[version]
+                and event.kind is EventKind.ASSIGNMENT
+                and _after_deregistration(event, per_version[version])
+            ):
+                # Only an assignment made after the deregistration is a mistake worth a line:
+                # stages assigned earlier simply stopped counting, as SPEC §3.2 says.
                 problems.append(
                     TagProblem(
                         ProblemKind.STAGE_ON_DEREGISTERED,
@@ -349,6 +358,11 @@ def build_artifact(
         annotation=annotation,
     )
     return state, tuple(problems)
+
+
+def _after_deregistration(event: Event, version_events: Sequence[Event]) -> bool:
+    deregistrations = [e.created_at for e in version_events if e.kind is EventKind.DEREGISTRATION]
+    return bool(deregistrations) and event.created_at > max(deregistrations)
 
 
 def _with_version(event: Event, version: str) -> Event:

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 
 from gto.errors import InvalidNameError
 from gto.versions import VERSION_PATTERN
@@ -33,7 +33,7 @@ _TAG_RE = re.compile(
 )
 
 
-class Action(str, Enum):
+class Action(StrEnum):
     """What a registry tag does."""
 
     REGISTER = "register"
@@ -94,9 +94,7 @@ def _dir_is_valid(directory: str | None) -> bool:
 def check_name(name: str, what: str = "name") -> str:
     """Return ``name`` or raise ``InvalidNameError`` naming ``what`` it was meant to be."""
     if not is_valid_name(name):
-        raise InvalidNameError(
-            f"Invalid {what} '{name}': use letters and digits, with '-', '_' or '/' only inside"
-        )
+        raise InvalidNameError(f"Invalid {what} '{name}': use letters and digits, with '-', '_' or '/' only inside")
     return name
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from gto.errors import InvalidVersionError
 
@@ -29,7 +29,7 @@ _VERSION_RE = re.compile(
 )
 
 
-class Part(str, Enum):
+class Part(StrEnum):
     """The SemVer component a bump increments."""
 
     MAJOR = "major"
@@ -104,7 +104,9 @@ def precedence_key(version: Version) -> tuple[int, int, int, int, tuple[tuple[in
     )
 
 
-def version_sort_key(text: str) -> tuple[int, tuple[int, int, int, int, tuple[tuple[int, int, str], ...]], str]:
+def version_sort_key(
+    text: str,
+) -> tuple[int, tuple[int, int, int, int, tuple[tuple[int, int, str], ...]], str]:
     """Key for any version-like string: SemVer ones by precedence, others (commit hexshas) below.
 
     Sorting with ``reverse=True`` gives the registry's order: greatest SemVer first, then the

@@ -88,9 +88,7 @@ def add_tags(path: Path, tags: Iterable[BulkTag], *, packed: bool = True) -> lis
     if packed:
         _write_packed_refs(path, tags, oids)
     else:
-        commands = "".join(
-            f"create refs/tags/{tag.name} {oid}\n" for tag, oid in zip(tags, oids, strict=True)
-        )
+        commands = "".join(f"create refs/tags/{tag.name} {oid}\n" for tag, oid in zip(tags, oids, strict=True))
         _git(path, "update-ref", "--stdin", input=commands.encode())
     return oids
 
@@ -111,9 +109,7 @@ def registry_tags(commits: Sequence[str], count: int, *, artifacts: int = 100) -
         when = 1_700_000_000 + 60 * len(tags)
         name = f"a{artifact}"
         tags.append(
-            BulkTag(
-                f"{name}@{version}", commit, f"Registering artifact {name} version {version}", timestamp=when
-            )
+            BulkTag(f"{name}@{version}", commit, f"Registering artifact {name} version {version}", timestamp=when)
         )
         if index % 3 == 0 and len(tags) < count:
             counters[artifact] += 1
@@ -124,9 +120,7 @@ def registry_tags(commits: Sequence[str], count: int, *, artifacts: int = 100) -
 
 
 def _git(path: Path, *args: str, input: bytes | None = None, check: bool = True) -> str:
-    result = subprocess.run(
-        ["git", "-C", os.fspath(path), *args], input=input, capture_output=True, check=False
-    )
+    result = subprocess.run(["git", "-C", os.fspath(path), *args], input=input, capture_output=True, check=False)
     if check and result.returncode != 0:
         raise RuntimeError(f"git {args[0]} failed: {result.stderr.decode(errors='replace')}")
     return result.stdout.decode().strip()

@@ -40,9 +40,7 @@ class Repo:
         when = f"{date if date is not None else self.tick()} +0000"
         env["GIT_COMMITTER_DATE"] = when
         env["GIT_AUTHOR_DATE"] = when
-        result = subprocess.run(
-            ["git", *args], cwd=self.path, env=env, capture_output=True, text=True, check=False
-        )
+        result = subprocess.run(["git", *args], cwd=self.path, env=env, capture_output=True, text=True, check=False)
         if check and result.returncode != 0:
             raise AssertionError(f"git {' '.join(args)} failed: {result.stderr}")
         return result.stdout.strip()

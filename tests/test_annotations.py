@@ -348,8 +348,7 @@ def problems_of(document: Any) -> list[tuple[str, Span, Severity, str | None, st
             [],
             [
                 (
-                    "'custom' of artifact 'i' cannot be read: could not determine a constructor for the tag"
-                    " '!thing'",
+                    "'custom' of artifact 'i' cannot be read: could not determine a constructor for the tag '!thing'",
                     Span(1, 10, 1, 18),
                     E,
                     "custom",
@@ -384,8 +383,7 @@ def problems_of(document: Any) -> list[tuple[str, Span, Severity, str | None, st
             [],
             [
                 (
-                    "'extra' of artifact 'k' cannot be read: could not determine a constructor for the tag"
-                    " '!thing'",
+                    "'extra' of artifact 'k' cannot be read: could not determine a constructor for the tag '!thing'",
                     Span(1, 9, 1, 17),
                     E,
                     "extra",
@@ -523,12 +521,7 @@ def test_each_conflict_is_reported_once_against_the_first_claim() -> None:
 
 
 def test_missing_paths_warn_only_for_committed_artifacts() -> None:
-    text = (
-        "a:\n  path: p\n  virtual: false\n"
-        "b:\n  virtual: false\n"
-        "c:\n  path: q\n"
-        "d:\n  path: here\n  virtual: false\n"
-    )
+    text = "a:\n  path: p\n  virtual: false\nb:\n  virtual: false\nc:\n  path: q\nd:\n  path: here\n  virtual: false\n"
     asked: list[str] = []
 
     def exists(path: str) -> bool:
@@ -540,8 +533,7 @@ def test_missing_paths_warn_only_for_committed_artifacts() -> None:
     assert asked == ["p", "here"]
     assert problems_of(document) == [
         (
-            "Path 'p' of artifact 'a' does not exist, but 'virtual: false' says it is committed in the"
-            " repository",
+            "Path 'p' of artifact 'a' does not exist, but 'virtual: false' says it is committed in the repository",
             Span(1, 8, 1, 9),
             W,
             "path",
@@ -586,8 +578,7 @@ def test_load_annotations_returns_entries_and_ignores_warnings() -> None:
         (
             "a: {type: x}\n",
             Config(types=("model",), annotations_file="meta/index.yaml"),
-            "Invalid meta/index.yaml: line 1: Type 'x' of artifact 'a' is not allowed. Allowed types are:"
-            " model",
+            "Invalid meta/index.yaml: line 1: Type 'x' of artifact 'a' is not allowed. Allowed types are: model",
         ),
     ],
 )
@@ -628,9 +619,7 @@ def test_annotation_is_frozen_and_strict_about_fields() -> None:
 
 # -- merging and checking --------------------------------------------------------------------------
 
-BASE = Annotation(
-    type="model", path="m.pkl", virtual=False, labels=("b", "a"), description="d", custom={"x": "1"}
-)
+BASE = Annotation(type="model", path="m.pkl", virtual=False, labels=("b", "a"), description="d", custom={"x": "1"})
 
 
 @pytest.mark.parametrize(
@@ -680,9 +669,7 @@ BASE = Annotation(
             BASE.model_copy(update={"custom": {"x": "3", "y": "2"}, "labels": ("a", "b")}),
             id="custom-merges",
         ),
-        pytest.param(
-            Annotation(), {"custom": {"k": "v"}}, Annotation(custom={"k": "v"}), id="custom-from-none"
-        ),
+        pytest.param(Annotation(), {"custom": {"k": "v"}}, Annotation(custom={"k": "v"}), id="custom-from-none"),
         pytest.param(Annotation(custom=[1]), {"custom": {}}, Annotation(custom=[1]), id="empty-custom-keeps"),
     ],
 )
@@ -817,9 +804,7 @@ features: {type: dataset}
         pytest.param("", "churn", Annotation(type="model"), "churn:\n  type: model\n", id="empty"),
         pytest.param("{}\n", "churn", Annotation(type="model"), "churn:\n  type: model\n", id="empty-flow"),
         pytest.param("# c\nnull\n# d\n", "a", Annotation(), "# c\na: {}\n# d\n", id="explicit-null"),
-        pytest.param(
-            "# only\n# comments", "a", Annotation(), "# only\n# comments\na: {}\n", id="comments-only"
-        ),
+        pytest.param("# only\n# comments", "a", Annotation(), "# only\n# comments\na: {}\n", id="comments-only"),
         pytest.param("a: {}", "b", Annotation(), "a: {}\nb: {}\n", id="no-trailing-newline"),
         pytest.param("a: {}\nb: 1", "b", Annotation(), "a: {}\nb: {}\n", id="replace-last-without-newline"),
         pytest.param(
@@ -880,9 +865,7 @@ features: {type: dataset}
             "a:\n  type: t\n\n# c\nb: {}\n",
             id="block-scalar-keeps-following-blank-line",
         ),
-        pytest.param(
-            "{a: {type: m}}\n", "b", Annotation(type="t"), "a:\n  type: m\nb:\n  type: t\n", id="flow-root"
-        ),
+        pytest.param("{a: {type: m}}\n", "b", Annotation(type="t"), "a:\n  type: m\nb:\n  type: t\n", id="flow-root"),
         pytest.param(
             "a: &x\n  type: m\nb:\n  <<: *x\n  path: p\n",
             "a",
@@ -892,9 +875,7 @@ features: {type: dataset}
         ),
         pytest.param("a: 1\n...\n", "b", Annotation(), "a: 1\nb: {}\n", id="document-end-marker"),
         pytest.param("'yes': {}\n", "true", Annotation(), "'yes': {}\n'true': {}\n", id="quoted-keys"),
-        pytest.param(
-            "a: {}\n", "models/nlp:churn", Annotation(), "a: {}\nmodels/nlp:churn: {}\n", id="monorepo-name"
-        ),
+        pytest.param("a: {}\n", "models/nlp:churn", Annotation(), "a: {}\nmodels/nlp:churn: {}\n", id="monorepo-name"),
     ],
 )
 def test_set_annotation(before: str | None, name: str, annotation: Annotation, after: str) -> None:
@@ -921,16 +902,12 @@ def test_set_annotation_keeps_unknown_fields_unless_told() -> None:
     dropped = set_annotation(FILE, "rf", Annotation(type="dataset"), {})
     assert dropped == FILE.replace("  path: data/rf.csv\n  owner: data-team\n", "")
     replaced = set_annotation(FILE, "rf", Annotation(), {"owner": "x", "type": "ignored"})
-    assert replaced == FILE.replace(
-        "  type: dataset\n  path: data/rf.csv\n  owner: data-team\n", "  owner: x\n"
-    )
+    assert replaced == FILE.replace("  type: dataset\n  path: data/rf.csv\n  owner: data-team\n", "  owner: x\n")
 
 
 def test_set_annotation_of_a_flow_entry_in_a_block_file() -> None:
     result = set_annotation(FILE, "features", Annotation(type="dataset", labels=("a",)))
-    assert result == FILE.replace(
-        "features: {type: dataset}\n", "features:\n  type: dataset\n  labels:\n    - a\n"
-    )
+    assert result == FILE.replace("features: {type: dataset}\n", "features:\n  type: dataset\n  labels:\n    - a\n")
 
 
 @pytest.mark.parametrize(
@@ -948,8 +925,7 @@ def test_set_annotation_of_a_flow_entry_in_a_block_file() -> None:
             "- a\n",
             "a",
             AnnotationsError,
-            "Cannot rewrite artifacts.yaml: the top level must be a mapping of artifact names to entries,"
-            " got a list",
+            "Cannot rewrite artifacts.yaml: the top level must be a mapping of artifact names to entries, got a list",
         ),
         (
             "a: {}\n",
@@ -978,9 +954,7 @@ def test_set_annotation_refuses(text: str, name: str, error: type[Exception], me
 @pytest.mark.parametrize(
     ("before", "name", "after"),
     [
-        pytest.param(
-            FILE, "churn", FILE.replace(FILE[FILE.index("churn:") : FILE.index("\n# Data")], ""), id="first"
-        ),
+        pytest.param(FILE, "churn", FILE.replace(FILE[FILE.index("churn:") : FILE.index("\n# Data")], ""), id="first"),
         pytest.param(
             FILE,
             "rf",
@@ -1065,6 +1039,4 @@ def test_round_trip(entries: dict[str, Annotation], target: str, annotation: Ann
         assert comment in updated
 
     removed = remove_annotation(updated, target)
-    assert parse_annotations(removed).entries == {
-        name: value for name, value in after.items() if name != target
-    }
+    assert parse_annotations(removed).entries == {name: value for name, value in after.items() if name != target}

@@ -99,14 +99,26 @@ def test_register_errors_change_nothing(repo: Repo) -> None:
         lambda: api.register(repo.path, "rf", version="v2.0.0"),
     )
     repo.commit()
-    fails(AlreadyRegisteredError, "Version 'v1.0.0' already was registered.", lambda: api.register(repo.path, "rf", version="v1.0.0"))
-    fails(InvalidVersionError, "Supplied version '1.0.0' cannot be parsed", lambda: api.register(repo.path, "rf", version="1.0.0"))
+    fails(
+        AlreadyRegisteredError,
+        "Version 'v1.0.0' already was registered.",
+        lambda: api.register(repo.path, "rf", version="v1.0.0"),
+    )
+    fails(
+        InvalidVersionError,
+        "Supplied version '1.0.0' cannot be parsed",
+        lambda: api.register(repo.path, "rf", version="1.0.0"),
+    )
     fails(
         UsageError,
         "Use only one of --version, --bump-major, --bump-minor and --bump-patch",
         lambda: api.register(repo.path, "rf", version="v3.0.0", bump_major=True),
     )
-    fails(RefNotFoundError, "Ref 'nope' does not resolve to a commit", lambda: api.register(repo.path, "rf", "nope"))
+    fails(
+        RefNotFoundError,
+        "Ref 'nope' does not resolve to a commit",
+        lambda: api.register(repo.path, "rf", "nope"),
+    )
     fails(
         UsageError,
         "Cannot bump the first version of an artifact: give --version, or leave out the bump flag to start at v0.0.1",
@@ -116,7 +128,11 @@ def test_register_errors_change_nothing(repo: Repo) -> None:
         api.register(repo.path, "bad name")
     # A deregistered version still blocks its name.
     api.deregister(repo.path, "rf", "v1.0.0")
-    fails(AlreadyRegisteredError, "Version 'v1.0.0' already was registered.", lambda: api.register(repo.path, "rf", version="v1.0.0"))
+    fails(
+        AlreadyRegisteredError,
+        "Version 'v1.0.0' already was registered.",
+        lambda: api.register(repo.path, "rf", version="v1.0.0"),
+    )
     # But its commit is free again for a new version.
     first = repo.git("rev-parse", "HEAD~1")
     assert created(api.register(repo.path, "rf", first, version="v1.0.1")) == ["rf@v1.0.1"]
@@ -176,7 +192,11 @@ def test_assign_errors_change_nothing(repo: Repo) -> None:
     (repo.path / ".gto").write_text("stages: [dev, staging, prod]\n")
     api.register(repo.path, "rf", version="v1.0.0")
     fails = lambda error, message, call: assert_fails_without_change(repo, error, message, call)  # noqa: E731
-    fails(StageNotAllowedError, "Stage 'qa' is not allowed. Allowed stages are: dev, staging, prod", lambda: api.assign(repo.path, "rf", "qa", version="v1.0.0"))
+    fails(
+        StageNotAllowedError,
+        "Stage 'qa' is not allowed. Allowed stages are: dev, staging, prod",
+        lambda: api.assign(repo.path, "rf", "qa", version="v1.0.0"),
+    )
     fails(
         VersionNotFoundError,
         "Version 'v9.0.0' of artifact 'rf' is not registered",
@@ -187,7 +207,11 @@ def test_assign_errors_change_nothing(repo: Repo) -> None:
         "Version 'v1.0.0' of artifact 'nope' is not registered",
         lambda: api.assign(repo.path, "nope", "dev", version="v1.0.0"),
     )
-    fails(RefNotFoundError, "Ref 'HEAD~9' does not resolve to a commit", lambda: api.assign(repo.path, "rf", "dev", "HEAD~9"))
+    fails(
+        RefNotFoundError,
+        "Ref 'HEAD~9' does not resolve to a commit",
+        lambda: api.assign(repo.path, "rf", "dev", "HEAD~9"),
+    )
     with pytest.raises(InvalidNameError):
         api.assign(repo.path, "rf", "bad stage", version="v1.0.0")
     # A version named for a commit that already has another one.
@@ -204,8 +228,16 @@ def test_unassign_and_its_errors(repo: Repo) -> None:
     assert created(api.unassign(repo.path, "rf", "v1.0.0", "prod")) == ["rf#prod!#2"]
     assert api.show_registry(repo.path).artifacts[0].stages == {}
     fails = lambda error, message, call: assert_fails_without_change(repo, error, message, call)  # noqa: E731
-    fails(StageNotFoundError, "Stage 'prod' is not assigned to version 'v1.0.0'", lambda: api.unassign(repo.path, "rf", "v1.0.0", "prod"))
-    fails(ArtifactNotFoundError, "Cannot find artifact 'nope'", lambda: api.unassign(repo.path, "nope", "v1.0.0", "prod"))
+    fails(
+        StageNotFoundError,
+        "Stage 'prod' is not assigned to version 'v1.0.0'",
+        lambda: api.unassign(repo.path, "rf", "v1.0.0", "prod"),
+    )
+    fails(
+        ArtifactNotFoundError,
+        "Cannot find artifact 'nope'",
+        lambda: api.unassign(repo.path, "nope", "v1.0.0", "prod"),
+    )
     fails(
         VersionNotFoundError,
         "Version 'v2.0.0' of artifact 'rf' is not registered",
@@ -259,14 +291,24 @@ def test_deprecate_force_and_delete(repo: Repo) -> None:
     assert api.show_registry(repo.path).artifacts == ()
     assert [a.name for a in api.show_registry(repo.path, deprecated=True).artifacts] == ["rf"]
     assert_fails_without_change(
-        repo, AlreadyDeprecatedError, "Artifact 'rf' is already deprecated", lambda: api.deprecate(repo.path, "rf")
+        repo,
+        AlreadyDeprecatedError,
+        "Artifact 'rf' is already deprecated",
+        lambda: api.deprecate(repo.path, "rf"),
     )
     assert created(api.deprecate(repo.path, "rf", options=api.WriteOptions(force=True))) == ["rf@deprecated#1"]
     repo.lightweight_tag("rf#prod#7")
     result = api.deprecate(repo.path, "rf", delete=True)
-    assert sorted(d.tag for d in result.deleted) == ["rf#prod#7", "rf@deprecated", "rf@deprecated#1", "rf@v1.0.0"]
+    assert sorted(d.tag for d in result.deleted) == [
+        "rf#prod#7",
+        "rf@deprecated",
+        "rf@deprecated#1",
+        "rf@v1.0.0",
+    ]
     assert repo.tags() == []
-    assert_fails_without_change(repo, ArtifactNotFoundError, "Cannot find artifact 'rf'", lambda: api.deprecate(repo.path, "rf"))
+    assert_fails_without_change(
+        repo, ArtifactNotFoundError, "Cannot find artifact 'rf'", lambda: api.deprecate(repo.path, "rf")
+    )
 
 
 def test_write_right_after_a_conflicting_event_still_takes_effect(repo: Repo) -> None:
@@ -384,7 +426,10 @@ def test_annotations_state_describe_and_history_commit_events(repo: Repo) -> Non
     api.register(repo.path, "rf", version="v1.0.0")
     repo.commit({"artifacts.yaml": "rf:\n  type: model\n  path: m2.pkl\nonly:\n  type: dataset\n"})
     view = api.show_registry(repo.path)
-    assert [(a.name, a.latest, a.registered) for a in view.artifacts] == [("only", None, False), ("rf", "v1.0.0", True)]
+    assert [(a.name, a.latest, a.registered) for a in view.artifacts] == [
+        ("only", None, False),
+        ("rf", "v1.0.0", True),
+    ]
     assert api.describe(repo.path, "rf") == api.Annotation(type="model", path="m2.pkl")
     assert api.describe(repo.path, "rf@v1.0.0") == api.Annotation(type="model", path="m.pkl")
     assert api.describe(repo.path, "rf", rev="HEAD~1") == api.Annotation(type="model", path="m.pkl")

@@ -11,7 +11,17 @@ PACKAGE = Path(__file__).resolve().parent.parent / "gto"
 
 # The pure core: plain values in, plain values out.
 CORE = ["errors", "versions", "tags", "positions", "config", "annotations", "state", "queries"]
-FORBIDDEN_IN_CORE = {"git", "gto.git", "pygls", "lsprotocol", "typer", "click", "watchfiles", "subprocess", "gto.api"}
+FORBIDDEN_IN_CORE = {
+    "git",
+    "gto.git",
+    "pygls",
+    "lsprotocol",
+    "typer",
+    "click",
+    "watchfiles",
+    "subprocess",
+    "gto.api",
+}
 
 
 def imported_modules(path: Path) -> set[str]:

@@ -58,32 +58,18 @@ def test_empty_files_give_defaults(text: str) -> None:
     ("text", "changed", "sourced"),
     [
         pytest.param("types: [model, dataset]\n", {"types": ("model", "dataset")}, ["types"], id="types"),
-        pytest.param(
-            "stages: [dev, staging, prod]\n", {"stages": ("dev", "staging", "prod")}, ["stages"], id="stages"
-        ),
-        pytest.param(
-            "stages: [dev, prod, dev]\n", {"stages": ("dev", "prod")}, ["stages"], id="repeated-once"
-        ),
-        pytest.param(
-            "stages:\n  - Dev-1\n  - a/b_c\n", {"stages": ("Dev-1", "a/b_c")}, ["stages"], id="name-grammar"
-        ),
+        pytest.param("stages: [dev, staging, prod]\n", {"stages": ("dev", "staging", "prod")}, ["stages"], id="stages"),
+        pytest.param("stages: [dev, prod, dev]\n", {"stages": ("dev", "prod")}, ["stages"], id="repeated-once"),
+        pytest.param("stages:\n  - Dev-1\n  - a/b_c\n", {"stages": ("Dev-1", "a/b_c")}, ["stages"], id="name-grammar"),
         pytest.param("stages: []\n", {}, ["stages"], id="empty-list-allows-any"),
         pytest.param("stages:\n", {}, [], id="no-value-is-unset"),
         pytest.param("emojis: false\n", {"emojis": False}, ["emojis"], id="emojis"),
         pytest.param("emojis: no\n", {"emojis": False}, ["emojis"], id="yaml-1.1-bool"),
-        pytest.param(
-            "index: models/annotations.yaml\n", {"annotations_file": "models/annotations.yaml"}, ["index"]
-        ),
-        pytest.param(
-            "daemon:\n  autostart: true\n", {"daemon_autostart": True}, ["daemon.autostart"], id="daemon"
-        ),
+        pytest.param("index: models/annotations.yaml\n", {"annotations_file": "models/annotations.yaml"}, ["index"]),
+        pytest.param("daemon:\n  autostart: true\n", {"daemon_autostart": True}, ["daemon.autostart"], id="daemon"),
         pytest.param("daemon: {}\n", {}, [], id="daemon-empty"),
-        pytest.param(
-            "STAGES: [prod]\nEmojis: false\n", {"stages": ("prod",), "emojis": False}, ["stages", "emojis"]
-        ),
-        pytest.param(
-            "Daemon: {AutoStart: yes}\n", {"daemon_autostart": True}, ["daemon.autostart"], id="nested-case"
-        ),
+        pytest.param("STAGES: [prod]\nEmojis: false\n", {"stages": ("prod",), "emojis": False}, ["stages", "emojis"]),
+        pytest.param("Daemon: {AutoStart: yes}\n", {"daemon_autostart": True}, ["daemon.autostart"], id="nested-case"),
     ],
 )
 def test_file_values(text: str, changed: dict[str, Any], sourced: list[str]) -> None:
@@ -93,9 +79,7 @@ def test_file_values(text: str, changed: dict[str, Any], sourced: list[str]) -> 
 
 
 def test_legacy_keys_are_accepted_and_ignored() -> None:
-    text = (
-        "log_level: DEBUG\nDEBUG: true\nenrichments: []\nautoload_enrichments: false\nconfig_file_name: x\n"
-    )
+    text = "log_level: DEBUG\nDEBUG: true\nenrichments: []\nautoload_enrichments: false\nconfig_file_name: x\n"
     config = load_config(text, {})
     assert values_of(config) == DEFAULTS
     assert config.ignored_keys == (
@@ -255,9 +239,7 @@ def test_file_label_names_the_file_in_errors_and_sources() -> None:
             {"stages": "GTO_STAGES"},
             id="json",
         ),
-        pytest.param(
-            {"GTO_STAGES": "dev, prod ,"}, {"stages": ("dev", "prod")}, {"stages": "GTO_STAGES"}, id="commas"
-        ),
+        pytest.param({"GTO_STAGES": "dev, prod ,"}, {"stages": ("dev", "prod")}, {"stages": "GTO_STAGES"}, id="commas"),
         pytest.param({"GTO_STAGES": "prod"}, {"stages": ("prod",)}, {"stages": "GTO_STAGES"}, id="one-name"),
         pytest.param({"GTO_TYPES": "model,dataset"}, {"types": ("model", "dataset")}, {"types": "GTO_TYPES"}),
         pytest.param({"GTO_STAGES": "[]"}, {}, {"stages": "GTO_STAGES"}, id="json-empty-allows-any"),
@@ -275,9 +257,7 @@ def test_file_label_names_the_file_in_errors_and_sources() -> None:
             {"daemon_autostart": True},
             {"daemon.autostart": "GTO_DAEMON_AUTOSTART"},
         ),
-        pytest.param(
-            {"gto_emojis": "false"}, {"emojis": False}, {"emojis": "gto_emojis"}, id="lower-case-name"
-        ),
+        pytest.param({"gto_emojis": "false"}, {"emojis": False}, {"emojis": "gto_emojis"}, id="lower-case-name"),
         pytest.param(
             {"gto_emojis": "true", "GTO_EMOJIS": "false", "Gto_Emojis": "true"},
             {"emojis": False},
@@ -305,13 +285,11 @@ def test_environment_variables(env: dict[str, str], changed: dict[str, Any], sou
         ({"gto_emojis": "maybe"}, "Invalid config in gto_emojis: expected true or false, got 'maybe'"),
         (
             {"GTO_STAGES": "[dev"},
-            "Invalid config in GTO_STAGES: expected a JSON list of names or comma-separated names, got"
-            " '[dev'",
+            "Invalid config in GTO_STAGES: expected a JSON list of names or comma-separated names, got '[dev'",
         ),
         (
             {"GTO_STAGES": "[1, 2]"},
-            "Invalid config in GTO_STAGES: expected a JSON list of names or comma-separated names, got '[1,"
-            " 2]'",
+            "Invalid config in GTO_STAGES: expected a JSON list of names or comma-separated names, got '[1, 2]'",
         ),
         (
             {"GTO_TYPES": "model, my type"},
@@ -321,8 +299,7 @@ def test_environment_variables(env: dict[str, str], changed: dict[str, Any], sou
         ),
         (
             {"GTO_INDEX": "/abs.yaml"},
-            "Invalid config in GTO_INDEX: expected a relative file path inside the repository, got"
-            " '/abs.yaml'",
+            "Invalid config in GTO_INDEX: expected a relative file path inside the repository, got '/abs.yaml'",
         ),
         (
             {"GTO_DAEMON_AUTOSTART": "on"},
@@ -408,8 +385,7 @@ def test_options(overrides: dict[str, object], changed: dict[str, Any], sourced:
         ({"index": 3}, "Invalid config in options: 'index' must be a relative file path, got 3"),
         (
             {"daemon": {"nope": True}},
-            "Invalid config in options: unknown key 'daemon.nope' (allowed: types, stages, emojis, index,"
-            " daemon)",
+            "Invalid config in options: unknown key 'daemon.nope' (allowed: types, stages, emojis, index, daemon)",
         ),
     ],
 )
@@ -501,15 +477,12 @@ def test_config_problems_lists_everything_with_spans() -> None:
             field="stagse",
         ),
         Problem(
-            "'stages' has an invalid name 'bad name': use letters and digits, with '-', '_' or '/' only"
-            " inside",
+            "'stages' has an invalid name 'bad name': use letters and digits, with '-', '_' or '/' only inside",
             Span(2, 14, 2, 24),
             Severity.ERROR,
             field="stages",
         ),
-        Problem(
-            "'emojis' must be true or false, got 'maybe'", Span(3, 8, 3, 13), Severity.ERROR, field="emojis"
-        ),
+        Problem("'emojis' must be true or false, got 'maybe'", Span(3, 8, 3, 13), Severity.ERROR, field="emojis"),
         Problem(
             "key 'debug' is written by other GTO versions and is ignored",
             Span(4, 0, 4, 5),
@@ -528,9 +501,7 @@ def test_config_problems_lists_everything_with_spans() -> None:
             Severity.ERROR,
             field="daemon.other",
         ),
-        Problem(
-            "duplicate key 'STAGES' (already on line 3)", Span(8, 0, 8, 6), Severity.ERROR, field="stages"
-        ),
+        Problem("duplicate key 'STAGES' (already on line 3)", Span(8, 0, 8, 6), Severity.ERROR, field="stages"),
     ]
 
 
@@ -543,8 +514,7 @@ def test_config_problems_lists_everything_with_spans() -> None:
             "stages: [dev\n",
             [
                 Problem(
-                    "could not parse YAML (while parsing a flow sequence: expected ',' or ']', but got"
-                    " '<stream end>')",
+                    "could not parse YAML (while parsing a flow sequence: expected ',' or ']', but got '<stream end>')",
                     Span(0, 8, 0, 12),
                     Severity.ERROR,
                 )

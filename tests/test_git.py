@@ -338,9 +338,7 @@ def test_reader_takes_messages_by_their_size_whatever_the_chunks() -> None:
 
 def test_reader_rejects_output_that_breaks_the_framing() -> None:
     reader = git._TagReader()
-    reader.feed(
-        framed(b"99", b"refs/tags/a", b"tag", b"1" * 40, b"commit", b"c" * 40, b"", b"", b"", b"short")
-    )
+    reader.feed(framed(b"99", b"refs/tags/a", b"tag", b"1" * 40, b"commit", b"c" * 40, b"", b"", b"", b"short"))
     with pytest.raises(ValueError):
         reader.finish()
     truncated = git._TagReader()
@@ -389,9 +387,7 @@ def test_ten_thousand_tags_are_read_with_one_process(repo: Repo, paths: git.Repo
 def test_bulk_tags_read_like_tags_made_by_git(repo: Repo, paths: git.RepoPaths) -> None:
     head = repo.git("rev-parse", "HEAD")
     repo.tag("made-by-git", message="same message", date=EPOCH)
-    bulk.add_tags(
-        repo.path, [bulk.BulkTag("made-by-bulk", head, "same message", timestamp=EPOCH + 60)], packed=False
-    )
+    bulk.add_tags(repo.path, [bulk.BulkTag("made-by-bulk", head, "same message", timestamp=EPOCH + 60)], packed=False)
     bulk.add_tags(repo.path, [bulk.BulkTag("packed-by-bulk", head, "same message", timestamp=EPOCH + 60)])
 
     made_by_git, made_by_bulk, packed = git.list_tags(paths)
@@ -444,10 +440,7 @@ def test_read_files_answers_every_request_with_one_process(repo: Repo, paths: gi
     assert answers[("HEAD", "dir/unicode.txt")] == "✓ Ünïcødé\n"
     assert answers[(first, "my file.txt")] == "spaces\n"
     assert answers[(first, "empty.txt")] == ""
-    assert (
-        answers[(first, "looks-like-a-header.txt")]
-        == "0123456789012345678901234567890123456789 blob 5\nmissing\n"
-    )
+    assert answers[(first, "looks-like-a-header.txt")] == "0123456789012345678901234567890123456789 blob 5\nmissing\n"
     assert answers[(second, "bad.bin")] == "bad \ufffd\n"
     assert set(answers) == set(requests)
     present = {request for request, text in answers.items() if text is not None}
@@ -525,9 +518,7 @@ def unset_identity(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
     repo.git("config", "user.useConfigOnly", "true")
 
 
-def test_missing_identity_is_a_clear_error(
-    repo: Repo, paths: git.RepoPaths, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_missing_identity_is_a_clear_error(repo: Repo, paths: git.RepoPaths, monkeypatch: pytest.MonkeyPatch) -> None:
     head = repo.git("rev-parse", "HEAD")
     unset_identity(repo, monkeypatch)
 
@@ -746,9 +737,7 @@ def test_push_tags_to_another_remote(repo: Repo, paths: git.RepoPaths, remote: P
     assert set(remote_tags(remote)) == {"a@v1.0.0"}
 
 
-def test_rejected_push_is_a_push_error_and_keeps_the_local_tag(
-    repo: Repo, paths: git.RepoPaths, remote: Path
-) -> None:
+def test_rejected_push_is_a_push_error_and_keeps_the_local_tag(repo: Repo, paths: git.RepoPaths, remote: Path) -> None:
     head = repo.git("rev-parse", "HEAD")
     subprocess.run(["git", "-C", str(remote), "tag", "-a", "a@v1.0.0", head, "-m", "theirs"], check=True)
     repo.tag("a@v1.0.0", message="ours")

@@ -85,8 +85,7 @@ def test_empty_texts_have_no_root_and_no_problem(text: str) -> None:
         ),
         pytest.param(
             "a: {b: 1\n",
-            "could not parse YAML (while parsing a flow mapping: expected ',' or '}', but got '<stream"
-            " end>')",
+            "could not parse YAML (while parsing a flow mapping: expected ',' or '}', but got '<stream end>')",
             Span(0, 3, 0, 8),
             id="unterminated-flow-mapping",
         ),
@@ -134,9 +133,7 @@ def test_yaml_problem_without_mark_points_at_the_start() -> None:
         ),
         pytest.param("a:\n  - x\n  - yy\n\nb: 1\n", ["a"], Span(1, 2, 2, 6), id="block-list"),
         pytest.param("a: {b: [1, 2]}  # note\n", ["a"], Span(0, 3, 0, 14), id="flow-mapping"),
-        pytest.param(
-            "a: |\n  one\n  two\n\nb: 1\n", ["a"], Span(0, 3, 4, 0), id="literal-block-ends-on-next-line"
-        ),
+        pytest.param("a: |\n  one\n  two\n\nb: 1\n", ["a"], Span(0, 3, 4, 0), id="literal-block-ends-on-next-line"),
         pytest.param("é😀: x\nb: 1\n", ["b"], Span(1, 3, 1, 4), id="code-point-columns"),
         pytest.param("a:\nb: 1\n", ["a"], Span(0, 2, 0, 2), id="empty-value-after-colon"),
     ],

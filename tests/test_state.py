@@ -126,7 +126,12 @@ def test_two_versions_on_one_commit_attach_to_greatest_and_report() -> None:
 
 
 def test_deregistered_version_does_not_take_stage_tags_from_active_one_on_same_commit() -> None:
-    records = [rec("rf@v2.0.0", 1, C1), rec("rf@v2.0.0!", 2, C1), rec("rf@v1.0.0", 3, C1), rec("rf#prod#1", 4, C1)]
+    records = [
+        rec("rf@v2.0.0", 1, C1),
+        rec("rf@v2.0.0!", 2, C1),
+        rec("rf@v1.0.0", 3, C1),
+        rec("rf#prod#1", 4, C1),
+    ]
     state = compute_state(records, {})
     assert stages_of(state, "rf") == {"prod": ("v1.0.0",)}
     assert state.problems == ()
@@ -207,10 +212,18 @@ def test_history_order_and_check_ref() -> None:
     events = history(state, Shortcut("rf"), ascending=True)
     assert [e.event for e in events] == ["deprecation", "registration", "assignment", "unassignment"]
     assert [e.ref for e in history(state, None)] == ["rf#prod!#2", "rf#prod#1", "rf@v1.0.0", "rf@deprecated"]
-    assert [e.ref for e in history(state, Shortcut("rf", stage="prod"), ascending=True)] == ["rf#prod#1", "rf#prod!#2"]
+    assert [e.ref for e in history(state, Shortcut("rf", stage="prod"), ascending=True)] == [
+        "rf#prod#1",
+        "rf#prod!#2",
+    ]
     found = check_ref(state, "refs/tags/rf#prod#1")
     assert found is not None
-    assert (found.event, found.version, found.stage, found.commit_hexsha) == ("assignment", "v1.0.0", "prod", C1)
+    assert (found.event, found.version, found.stage, found.commit_hexsha) == (
+        "assignment",
+        "v1.0.0",
+        "prod",
+        C1,
+    )
     assert found.created_at == BASE + timedelta(minutes=1)
     assert found.created_at.utcoffset() == timedelta(hours=1)
     assert check_ref(state, "release-1") is None
@@ -258,6 +271,29 @@ def test_state_does_not_depend_on_record_order(items, random) -> None:
 
 
 def test_assignments_in_one_second_are_ordered_by_counter_numerically() -> None:
-    records = [rec("rf@v1.0.0", 1, C1), rec("rf@v2.0.0", 1, C2), rec("rf#prod#9", 2, C1), rec("rf#prod#10", 2, C2)]
+    records = [
+        rec("rf@v1.0.0", 1, C1),
+        rec("rf@v2.0.0", 1, C2),
+        rec("rf#prod#9", 2, C1),
+        rec("rf#prod#10", 2, C2),
+    ]
     state = compute_state(records, {})
     assert stages_of(state, "rf") == {"prod": ("v2.0.0",)}
+
+
+def test_only_assignments_after_a_deregistration_are_reported() -> None:
+    lifecycle = [rec("rf@v1.0.0", 1), rec("rf#prod#1", 2), rec("rf#prod!#2", 3), rec("rf@v1.0.0!", 4)]
+    assert compute_state(lifecycle, {}).problems == ()
+    late = compute_state(lifecycle + [rec("rf#dev#3", 5)], {})
+    assert [(p.kind, p.tag) for p in late.problems] == [(ProblemKind.STAGE_ON_DEREGISTERED, "rf#dev#3")]
+
+
+def test_history_of_commit_events_on_one_commit_is_totally_ordered() -> None:
+    from gto.queries import commit_events
+
+    state = compute_state([rec("rf@v1.0.0", 1, C1), rec("nn@v1.0.0", 1, C1)], {})
+    rows = [(C1, BASE, "Alice", "a@example.com", "add")]
+    events = commit_events(state.artifacts["rf"], rows) + commit_events(state.artifacts["nn"], rows)
+    newest_first = [(e.event, e.artifact) for e in history(state, None, events)]
+    oldest_first = [(e.event, e.artifact) for e in history(state, None, events, ascending=True)]
+    assert newest_first == list(reversed(oldest_first))
