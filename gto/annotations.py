@@ -32,10 +32,19 @@ from gto.positions import (
     node_span,
     read_yaml,
 )
-from gto.tags import check_artifact, check_name, is_valid_name
+from gto.tags import DIR_PATTERN, NAME_PATTERN, check_artifact, check_name, is_valid_name
 
 # The fields of an entry, in the order they are rendered.
 FIELDS = ("type", "path", "virtual", "labels", "description", "custom")
+# What each field means, for people: the JSON Schema and the editor's completion show it.
+FIELD_DESCRIPTIONS: Mapping[str, str] = {
+    "type": "The kind of artifact, e.g. model or dataset (a name; .gto 'types' may restrict it).",
+    "path": "Where the artifact lives: a path in the repository or a URL.",
+    "virtual": "False when the path is a file committed in the repository; true (the default) otherwise.",
+    "labels": "Names to group artifacts by.",
+    "description": "Free text about the artifact.",
+    "custom": "Any YAML value, for your own tools.",
+}
 
 _NAME_RULE = "letters and digits, with '-', '_' or '/' only inside"
 _LINE_BREAKS = "\r\n\x85\u2028\u2029"
@@ -425,6 +434,45 @@ def _conflict_message(path: str, other: str, other_path: str, relation: _Relatio
     if relation == "contains":
         return f"{message} (it contains '{other_path}')"
     return message
+
+
+# -- JSON Schema ---------------------------------------------------------------------------------
+
+
+def annotations_schema() -> dict[str, Any]:
+    """A JSON Schema (draft-07, which YAML tools support widely) of ``artifacts.yaml``.
+
+    Entries come from the ``Annotation`` model, so unknown fields are refused (gto itself only
+    warns about them), with name patterns added for artifact names, the type and labels. Whether
+    a type is allowed by ``.gto`` and whether paths conflict is beyond a schema: the gto server
+    and ``gto doctor`` check those.
+    """
+    entry = Annotation.model_json_schema()
+    name = {"type": "string", "pattern": f"^{NAME_PATTERN}$"}
+    properties = entry["properties"]
+    properties["type"]["anyOf"][0] = name
+    properties["path"]["anyOf"][0]["minLength"] = 1
+    # A field written with no value ("labels:") reads as not set, so every field may be null.
+    for key in ("virtual", "labels"):
+        value = properties[key]
+        kinds = {part: value.pop(part) for part in ("type", "items") if part in value}
+        value["anyOf"] = [kinds, {"type": "null"}]
+    properties["labels"]["anyOf"][0]["items"] = name
+    for key, text in FIELD_DESCRIPTIONS.items():
+        properties[key]["description"] = text
+    entry["title"] = "Artifact entry"
+    entry["description"] = "What gto knows about one artifact."
+    # A DIR of a monorepo name must not have a '..' segment, hence the lookahead.
+    artifact = rf"^(?:(?!(?:[^:]*/)?\.\.(?:/|:)){DIR_PATTERN}:)?{NAME_PATTERN}$"
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "title": DEFAULT_ANNOTATIONS_FILE,
+        "description": "gto annotations: artifact names (NAME or DIR:NAME) mapped to their entries.",
+        "type": ["object", "null"],
+        "propertyNames": {"pattern": artifact},
+        "additionalProperties": {"anyOf": [{"$ref": "#/definitions/Annotation"}, {"type": "null"}]},
+        "definitions": {"Annotation": entry},
+    }
 
 
 # -- changing entries ------------------------------------------------------------------------------

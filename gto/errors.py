@@ -21,11 +21,14 @@ it into a JSON-RPC error carrying ``code`` and ``kind`` in one place. Nothing he
     │   ├── StageNotAllowedError
     │   ├── TypeNotAllowedError
     │   └── PathConflictError
-    └── GitError                git refused or failed
-        ├── NotARepositoryError
-        ├── RefNotFoundError
-        ├── TagExistsError      a tag name is already taken (counter races retry on it)
-        └── PushError
+    ├── GitError                git refused or failed
+    │   ├── NotARepositoryError
+    │   ├── RefNotFoundError
+    │   ├── TagExistsError      a tag name is already taken (counter races retry on it)
+    │   └── PushError
+    └── DaemonError             a daemon cannot start, cannot be reached, or is not running
+        ├── DaemonRunningError
+        └── DaemonNotRunningError
 """
 
 from __future__ import annotations
@@ -197,3 +200,24 @@ class PushError(GitError):
 
     code = 1304
     kind = "push"
+
+
+class DaemonError(GTOError):
+    """Raised when a daemon cannot start or be reached (an unsafe socket directory, a failed start)."""
+
+    code = 1400
+    kind = "daemon"
+
+
+class DaemonRunningError(DaemonError):
+    """Raised when a daemon already runs for the work tree a second one was asked for."""
+
+    code = 1401
+    kind = "daemon_running"
+
+
+class DaemonNotRunningError(DaemonError):
+    """Raised when an operation needs the work tree's daemon and none runs."""
+
+    code = 1402
+    kind = "daemon_not_running"

@@ -4,7 +4,8 @@
 ``gto.git`` produced and the annotations at HEAD, and returns immutable values. The result does
 not depend on the order of the records. State is built artifact by artifact
 (``build_artifact``) so that a caller holding the registry in memory can rebuild only the
-artifacts whose tags changed.
+artifacts whose tags changed: ``update_state`` does that, and gives the same state as
+``compute_state`` on the new records.
 """
 
 from __future__ import annotations
@@ -247,60 +248,54 @@ def _newest(events: Sequence[Event], winner: EventKind) -> Event | None:
 def build_artifact(
     name: str, tag_events: Sequence[TagEvent], annotation: Annotation | None
 ) -> tuple[ArtifactState, tuple[TagProblem, ...]]:
-    """Build one artifact from its annotated registry tags (any order) and its annotation."""
-    ordered = sorted(tag_events, key=lambda item: (item.record.created_at, item.record.name))
+    """Build one artifact from its annotated registry tags (any order) and its annotation.
+
+    This runs once per artifact on every full read (100,000 tags on big registries), hence its
+    plain style: it settles which version each stage tag belongs to before making any event, so
+    that every tag becomes exactly one ``Event``, and it computes each sort key once.
+    """
+    # Times are compared as POSIX timestamps: the order is the same (tag dates have whole
+    # seconds), and comparing datetimes with different UTC offsets costs several times more.
+    # The index keeps keys unique, so that sorting never compares the items themselves.
+    ordered: list[tuple[float, str, int, TagEvent]] = []
+    for index, item in enumerate(tag_events):
+        created_at = item.record.created_at
+        assert created_at is not None
+        ordered.append((created_at.timestamp(), item.record.name, index, item))
+    ordered.sort()
     problems: list[TagProblem] = []
 
-    # Registrations name versions; remember which versions sit on which commit.
+    # Registrations name versions; remember which versions sit on which commit. For every version
+    # keep the kind of its newest registration/deregistration (at equal time a deregistration
+    # wins) and the time of its last deregistration.
     version_commit: dict[str, str] = {}
     versions_at_commit: dict[str, list[str]] = {}
-    for item in ordered:
-        parsed, record = item.parsed, item.record
-        if parsed.action is Action.REGISTER and parsed.version not in version_commit:
-            assert parsed.version is not None and record.commit is not None
-            version_commit[parsed.version] = record.commit
-            versions_at_commit.setdefault(record.commit, []).append(parsed.version)
+    newest_kind: dict[str, tuple[float, Action]] = {}
+    last_deregistration: dict[str, float] = {}
+    for when, _, _, item in ordered:
+        parsed = item.parsed
+        action = parsed.action
+        if action is Action.REGISTER or action is Action.DEREGISTER:
+            named = parsed.version
+            record = item.record
+            assert named is not None and record.commit is not None
+            if action is Action.REGISTER:
+                if named not in version_commit:
+                    version_commit[named] = record.commit
+                    versions_at_commit.setdefault(record.commit, []).append(named)
+            else:
+                last_deregistration[named] = when
+            known = newest_kind.get(named)
+            if known is None or when > known[0] or (when == known[0] and action is Action.DEREGISTER):
+                newest_kind[named] = (when, action)
+    active = {named: kind is Action.REGISTER for named, (_, kind) in newest_kind.items()}
 
-    events: list[Event] = []
-    per_version: dict[str, list[Event]] = {}
-    for item in ordered:
-        parsed, record = item.parsed, item.record
-        commit = record.commit
-        assert commit is not None and record.created_at is not None
-        if parsed.action in (Action.REGISTER, Action.DEREGISTER):
-            version: str | None = parsed.version
-        elif parsed.action in (Action.ASSIGN, Action.UNASSIGN):
-            version = None  # resolved below, once activity of every version is known
-        else:
-            version = None
-        event = Event(
-            kind=_KIND_OF_ACTION[parsed.action],
-            artifact=name,
-            version=version,
-            stage=parsed.stage,
-            created_at=record.created_at,
-            author=record.tagger_name,
-            author_email=record.tagger_email,
-            message=record.message,
-            commit=commit,
-            tag=record.name,
-            counter=parsed.counter,
-        )
-        events.append(event)
-        if version is not None:
-            per_version.setdefault(version, []).append(event)
-
-    active: dict[str, bool] = {}
-    for version, version_events in per_version.items():
-        newest = _newest(
-            [e for e in version_events if e.kind in (EventKind.REGISTRATION, EventKind.DEREGISTRATION)],
-            EventKind.DEREGISTRATION,
-        )
-        active[version] = newest is not None and newest.kind is EventKind.REGISTRATION
-
-    # Attach every stage event to the version registered at its commit, even a later one.
+    # Stage tags attach to the version registered at their commit, even a later one.
     owner_at_commit: dict[str, str] = {}
     for commit, names in versions_at_commit.items():
+        if len(names) == 1:
+            owner_at_commit[commit] = names[0]
+            continue
         ranked = sorted(names, key=lambda v: (active.get(v, False), version_sort_key(v)), reverse=True)
         owner_at_commit[commit] = ranked[0]
         live = [v for v in names if active.get(v, False)]
@@ -313,26 +308,61 @@ def build_artifact(
                     f" registered on one commit {commit[:7]}; stage tags attach to {ranked[0]}",
                 )
             )
-    for index, event in enumerate(events):
-        if event.kind in (EventKind.ASSIGNMENT, EventKind.UNASSIGNMENT):
-            version = owner_at_commit.get(event.commit, event.commit)
-            resolved = _with_version(event, version)
-            events[index] = resolved
-            per_version.setdefault(version, []).append(resolved)
-            if version not in active:
-                active[version] = True  # an unregistered commit version cannot be deregistered
-            elif (
-                not active[version]
-                and event.kind is EventKind.ASSIGNMENT
-                and _after_deregistration(event, per_version[version])
-            ):
-                # Only an assignment made after the deregistration is a mistake worth a line:
-                # stages assigned earlier simply stopped counting, as SPEC §3.2 says.
+
+    # Every event with its history key (``Event.sort_key``: time, kind priority, tag name).
+    events: list[tuple[tuple[float, int, str, int], Event]] = []
+    per_version: dict[str, list[tuple[tuple[float, int, str, int], Event]]] = {}
+    kinds = _KIND_OF_ACTION
+    priorities = KIND_PRIORITY
+    for when, tag, index, item in ordered:
+        parsed, record = item.parsed, item.record
+        tagged = record.commit
+        assert tagged is not None and record.created_at is not None
+        action = parsed.action
+        stage_event = action is Action.ASSIGN or action is Action.UNASSIGN
+        if stage_event:
+            version: str | None = owner_at_commit.get(tagged, tagged)
+        elif action is Action.DEPRECATE:
+            version = None
+        else:
+            version = parsed.version
+        kind = kinds[action]
+        event = Event(
+            kind,
+            name,
+            version,
+            parsed.stage,
+            record.created_at,
+            record.tagger_name,
+            record.tagger_email,
+            record.message,
+            tagged,
+            tag,
+            parsed.counter,
+        )
+        entry = ((when, priorities[kind], tag, index), event)
+        events.append(entry)
+        if version is None:
+            continue
+        version_events = per_version.get(version)
+        if version_events is None:
+            per_version[version] = [entry]
+        else:
+            version_events.append(entry)
+        if not stage_event:
+            continue
+        if version not in active:
+            active[version] = True  # an unregistered commit version cannot be deregistered
+        elif not active[version] and action is Action.ASSIGN:
+            # Only an assignment made after the deregistration is a mistake worth a line:
+            # stages assigned earlier simply stopped counting, as SPEC §3.2 says.
+            deregistered = last_deregistration.get(version)
+            if deregistered is not None and when > deregistered:
                 problems.append(
                     TagProblem(
                         ProblemKind.STAGE_ON_DEREGISTERED,
-                        event.tag or "",
-                        f"Tag '{event.tag}' assigns a stage to deregistered version {version}",
+                        tag,
+                        f"Tag '{tag}' assigns a stage to deregistered version {version}",
                     )
                 )
 
@@ -340,51 +370,52 @@ def build_artifact(
         _build_version(name, version, version_commit.get(version), version_events, active[version])
         for version, version_events in per_version.items()
     ]
-    versions.sort(key=lambda v: version_sort_key(v.version), reverse=True)
+    versions.sort(key=_version_order, reverse=True)
 
     deprecated = False
-    if events:
+    if ordered:
         # Deprecated when a deprecation is among the newest events and no version event is:
         # at equal time version events win, and any later version event revives the artifact.
-        last_time = max(e.created_at for e in events)
-        newest_kinds = {e.kind for e in events if e.created_at == last_time}
+        # ``events`` is in time order, so the newest events are at its end.
+        last_time = ordered[-1][0]
+        newest_kinds = set()
+        for (when, _, _, _), event in reversed(events):
+            if when != last_time:
+                break
+            newest_kinds.add(event.kind)
         deprecated = newest_kinds == {EventKind.DEPRECATION}
-    events.sort(key=lambda e: e.sort_key)
+    events.sort(key=_first)
     state = ArtifactState(
         name=name,
         versions=tuple(versions),
-        events=tuple(events),
+        events=tuple(event for _, event in events),
         deprecated=deprecated,
         annotation=annotation,
     )
     return state, tuple(problems)
 
 
-def _after_deregistration(event: Event, version_events: Sequence[Event]) -> bool:
-    deregistrations = [e.created_at for e in version_events if e.kind is EventKind.DEREGISTRATION]
-    return bool(deregistrations) and event.created_at > max(deregistrations)
+def _first(entry: tuple[tuple[float, int, str, int], Event]) -> tuple[float, int, str, int]:
+    return entry[0]
 
 
-def _with_version(event: Event, version: str) -> Event:
-    return Event(
-        kind=event.kind,
-        artifact=event.artifact,
-        version=version,
-        stage=event.stage,
-        created_at=event.created_at,
-        author=event.author,
-        author_email=event.author_email,
-        message=event.message,
-        commit=event.commit,
-        tag=event.tag,
-        counter=event.counter,
-    )
+def _version_order(
+    version: VersionState,
+) -> tuple[int, tuple[int, int, int, int, tuple[tuple[int, int, str], ...]], str]:
+    return version_sort_key(version.version)
 
 
 def _build_version(
-    artifact: str, version: str, registered_commit: str | None, events: list[Event], active: bool
+    artifact: str,
+    version: str,
+    registered_commit: str | None,
+    entries: list[tuple[tuple[float, int, str, int], Event]],
+    active: bool,
 ) -> VersionState:
-    events.sort(key=lambda e: e.sort_key)
+    """One version from its events, each with its history key (in any order)."""
+    if len(entries) > 1:
+        entries.sort(key=_first)
+    events = tuple(event for _, event in entries)
     registered = registered_commit is not None and is_version(version)
     registrations = [e for e in events if e.kind is EventKind.REGISTRATION]
     # The version was created by its first registration, or by its first stage tag.
@@ -400,7 +431,8 @@ def _build_version(
             newest = _newest(stage_events, EventKind.UNASSIGNMENT)
             if newest is not None and newest.kind is EventKind.ASSIGNMENT:
                 stages.append(StageAssignment(stage, newest))
-        stages.sort(key=lambda s: s.order_key, reverse=True)
+        if len(stages) > 1:
+            stages.sort(key=lambda s: s.order_key, reverse=True)
     return VersionState(
         artifact=artifact,
         version=version,
@@ -411,7 +443,7 @@ def _build_version(
         author=origin.author,
         author_email=origin.author_email,
         ref=ref_event.tag or "",
-        events=tuple(events),
+        events=events,
         stages=tuple(stages),
     )
 
@@ -444,3 +476,103 @@ def compute_state(records: Iterable[TagRecord], annotations: Mapping[str, Annota
         tag_count=len(record_list),
         artifact_problems=artifact_problems,
     )
+
+
+# Problems that ``classify_records`` finds in single records, as opposed to those an artifact's
+# build finds; an update keeps the first kind for every record that did not change.
+_RECORD_PROBLEMS = frozenset({ProblemKind.LIGHTWEIGHT, ProblemKind.NOT_A_COMMIT, ProblemKind.UNPARSEABLE})
+
+
+@dataclass(frozen=True)
+class StateUpdate:
+    """A state rebuilt by ``update_state`` and the artifacts whose state differs from before.
+
+    ``artifacts`` holds the names of artifacts added, removed or changed; it is empty when
+    only facts outside any artifact changed (a lightweight or misshapen tag, the tag count).
+    """
+
+    state: RegistryState
+    artifacts: frozenset[str]
+
+
+def update_state(
+    state: RegistryState,
+    old_records: Mapping[str, TagRecord],
+    new_records: Mapping[str, TagRecord],
+    annotations: Mapping[str, Annotation],
+) -> StateUpdate:
+    """Rebuild only what changed: ``state`` was computed from ``old_records`` (keyed by tag name).
+
+    The result equals ``compute_state(new_records.values(), annotations)``. The cost is one
+    comparison per record plus the rebuild of the artifacts whose tags or annotation changed,
+    so a long-running process can follow a registry of 100,000 tags one tag at a time.
+    """
+    # Unchanged records are usually the very same objects: the identity test spares most comparisons.
+    changed = {
+        name
+        for name, record in new_records.items()
+        if (before := old_records.get(name)) is not record and before != record
+    }
+    changed.update(old_records.keys() - new_records.keys())
+
+    # The artifacts to rebuild: those a changed tag belongs to, and those whose annotation changed.
+    affected: set[str] = set()
+    for name in changed:
+        parsed = parse_tag(name)
+        if parsed is not None:
+            affected.add(parsed.artifact)
+    for name, artifact in state.artifacts.items():
+        if artifact.annotation != annotations.get(name):
+            affected.add(name)
+    affected.update(name for name in annotations if name not in state.artifacts)
+
+    # Tags of an affected artifact that did not change are read again from the new records.
+    grouped, record_problems = classify_records(new_records[name] for name in changed if name in new_records)
+    for name in affected:
+        previous = state.artifacts.get(name)
+        if previous is None:
+            continue
+        kept = [
+            TagEvent(parsed, new_records[event.tag])
+            for event in previous.events
+            if event.tag is not None and event.tag not in changed and (parsed := parse_tag(event.tag)) is not None
+        ]
+        if kept:
+            grouped.setdefault(name, []).extend(kept)
+
+    artifacts = dict(state.artifacts)
+    events_by_tag = dict(state.events_by_tag)
+    artifact_problems = dict(state.artifact_problems)
+    differs: set[str] = set()
+    for name in affected:
+        old = artifacts.pop(name, None)
+        artifact_problems.pop(name, None)
+        if old is not None:
+            for event in old.events:
+                if event.tag is not None:
+                    events_by_tag.pop(event.tag, None)
+        tag_events = grouped.get(name, ())
+        if not tag_events and name not in annotations:
+            if old is not None:
+                differs.add(name)
+            continue
+        built, found = build_artifact(name, tag_events, annotations.get(name))
+        artifacts[name] = built
+        if found:
+            artifact_problems[name] = found
+        for event in built.events:
+            if event.tag is not None:
+                events_by_tag[event.tag] = event
+        if built != old:
+            differs.add(name)
+
+    kept_problems = [p for p in state.problems if p.kind in _RECORD_PROBLEMS and p.tag not in changed]
+    found_problems = kept_problems + record_problems + [p for found in artifact_problems.values() for p in found]
+    new_state = RegistryState(
+        artifacts={name: artifacts[name] for name in sorted(artifacts)},
+        events_by_tag=events_by_tag,
+        problems=tuple(sorted(found_problems, key=lambda p: (p.tag, p.kind.value, p.message))),
+        tag_count=len(new_records),
+        artifact_problems={name: artifact_problems[name] for name in sorted(artifact_problems)},
+    )
+    return StateUpdate(new_state, frozenset(differs))

@@ -119,32 +119,58 @@ def parse_tag(tag: str) -> ParsedTag | None:
     match = _TAG_RE.fullmatch(tag)
     if match is None:
         return None
-    directory = match["dir"]
-    if not _dir_is_valid(directory):
+    # One call for all groups: this runs once per tag on every read of the registry.
+    (
+        directory,
+        name,
+        version,
+        vcancel,
+        vcounter,
+        deprecated,
+        dcounter,
+        stage,
+        scancel,
+        scounter,
+        scancel_simple,
+        lcounter,
+        lcancel,
+    ) = match.groups()
+    if directory is not None and not _dir_is_valid(directory):
         return None
-    artifact = f"{directory}:{match['name']}" if directory else match["name"]
-    if match["version"]:
-        action = Action.DEREGISTER if match["vcancel"] else Action.REGISTER
-        return ParsedTag(artifact, action, version=match["version"], counter=_counter(match["vcounter"]))
-    if match["deprecated"]:
-        return ParsedTag(artifact, Action.DEPRECATE, counter=_counter(match["dcounter"]))
-    cancelled = match["scancel"] or match["scancel_simple"] or match["lcancel"]
-    counter = _counter(match["scounter"] or match["lcounter"])
+    artifact = f"{directory}:{name}" if directory else name
+    if version:
+        action = Action.DEREGISTER if vcancel else Action.REGISTER
+        return ParsedTag(artifact, action, version, None, int(vcounter) if vcounter is not None else None)
+    if deprecated:
+        return ParsedTag(artifact, Action.DEPRECATE, None, None, int(dcounter) if dcounter is not None else None)
+    counter = scounter or lcounter
     return ParsedTag(
         artifact,
-        Action.UNASSIGN if cancelled else Action.ASSIGN,
-        stage=match["stage"],
-        counter=counter,
+        Action.UNASSIGN if scancel or scancel_simple or lcancel else Action.ASSIGN,
+        None,
+        stage,
+        int(counter) if counter is not None else None,
     )
-
-
-def _counter(text: str | None) -> int | None:
-    return int(text) if text is not None else None
 
 
 def tag_artifact(artifact: str) -> str:
     """The artifact as written inside a tag name: ``DIR:NAME`` becomes ``DIR=NAME``."""
     return artifact.replace(":", "=", 1)
+
+
+def tag_patterns(artifacts: Iterable[str] | None) -> list[str]:
+    """Tag name patterns (as ``git for-each-ref`` matches ref names) that match every tag of ``artifacts``.
+
+    None means every tag: no pattern. Every registry tag of an artifact starts with its tag form
+    and ``@`` or ``#``, and no other artifact's tag can (names hold no ``@``, ``#`` or ``=``).
+    In git patterns ``*`` stops at ``/``, which stage names may contain, hence the ``/**`` form.
+    Names are checked first: a valid name holds no glob character.
+    """
+    patterns: list[str] = []
+    for artifact in sorted(artifacts or ()):
+        base = tag_artifact(check_artifact(artifact))
+        patterns += [f"{base}@*", f"{base}#*", f"{base}#*/**"]
+    return patterns
 
 
 def format_tag(tag: ParsedTag) -> str:

@@ -112,9 +112,28 @@ def version_sort_key(
     Sorting with ``reverse=True`` gives the registry's order: greatest SemVer first, then the
     unregistered hexsha versions. The text itself breaks ties so the order is total.
     """
-    if is_version(text):
-        return (1, precedence_key(parse_version(text)), text)
-    return (0, (0, 0, 0, 0, ()), text)
+    key = _sort_keys.get(text)
+    if key is None:
+        match = _VERSION_RE.fullmatch(text)
+        if match is None:
+            key = (0, (0, 0, 0, 0, ()), text)
+        else:
+            major, minor, patch, pre, _ = match.groups()
+            if pre:
+                rank = (int(major), int(minor), int(patch), 0, tuple(_identifier_key(i) for i in pre.split(".")))
+            else:
+                rank = (int(major), int(minor), int(patch), 1, ())
+            key = (1, rank, text)
+        if len(_sort_keys) >= _SORT_KEYS_LIMIT:
+            _sort_keys.clear()
+        _sort_keys[text] = key
+    return key
+
+
+# Registries sort the same versions again and again (every read, every rebuild in a daemon):
+# keys are remembered, within a bound.
+_sort_keys: dict[str, tuple[int, tuple[int, int, int, int, tuple[tuple[int, int, str], ...]], str]] = {}
+_SORT_KEYS_LIMIT = 1 << 18
 
 
 def bump(version: Version, part: Part) -> Version:

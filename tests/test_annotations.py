@@ -1040,3 +1040,26 @@ def test_round_trip(entries: dict[str, Annotation], target: str, annotation: Ann
 
     removed = remove_annotation(updated, target)
     assert parse_annotations(removed).entries == {name: value for name, value in after.items() if name != target}
+
+
+# -- JSON Schema -----------------------------------------------------------------------------------
+
+
+def test_schema_of_artifacts_yaml_follows_the_model_and_the_name_rules() -> None:
+    import re
+
+    from gto.annotations import FIELD_DESCRIPTIONS, annotations_schema
+    from gto.tags import is_valid_artifact, is_valid_name
+
+    schema = annotations_schema()
+    entry = schema["definitions"]["Annotation"]
+    assert entry["additionalProperties"] is False
+    assert list(entry["properties"]) == list(FIELD_DESCRIPTIONS) == list(Annotation.model_fields)
+    assert schema["additionalProperties"] == {"anyOf": [{"$ref": "#/definitions/Annotation"}, {"type": "null"}]}
+    # JSON Schema patterns are ECMA-262 regular expressions; these ones read the same in Python.
+    artifact = re.compile(schema["propertyNames"]["pattern"])
+    name = re.compile(entry["properties"]["type"]["anyOf"][0]["pattern"])
+    for text in ["rf", "a/b", "models/nlp:churn", "./m:x", "..a:rf", "a/..b:rf", "../x:rf", "a/../b:rf", "m/..:x",
+                 "..:x", "a:b:c", "-x", "x-", "A_b", "Bad Name", ""]:  # fmt: skip
+        assert bool(artifact.match(text)) == is_valid_artifact(text), text
+        assert bool(name.match(text)) == is_valid_name(text), text

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.bulk import add_commits, add_tags, registry_tags
 from gto import api, git
 from gto.errors import (
     AlreadyDeprecatedError,
@@ -29,7 +30,6 @@ from gto.errors import (
     UsageError,
     VersionNotFoundError,
 )
-from tests.bulk import add_commits, add_tags, registry_tags
 from tests.conftest import Repo
 
 

@@ -9,10 +9,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
-import bulk
 import pytest
 from conftest import Repo
 
+from bench import bulk
 from gto import git
 from gto.errors import GitError, NotARepositoryError, PushError, RefNotFoundError, TagExistsError
 from gto.tags import TagRecord
@@ -846,3 +846,44 @@ def test_importing_gto_git_is_cheap() -> None:
     code = f"import sys, gto.git; print(sorted({heavy} & set(sys.modules)))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+# ---------------------------------------------------------------------------------------------
+# list_tag_ids and read_tags: what a long-running reader uses to follow changes
+
+
+def test_tag_ids_and_read_tags_agree_with_list_tags(repo: Repo, paths: git.RepoPaths) -> None:
+    first = repo.git("rev-parse", "HEAD")
+    repo.tag("a@v1.0.0", message="one", date=EPOCH)
+    repo.tag("models/nlp=churn@v0.0.1", date=EPOCH + 1)
+    repo.lightweight_tag("light", first)
+    repo.git("tag", "-a", "nested", "a@v1.0.0", "-m", "tag on a tag")
+    repo.git("tag", "-a", "tree", "HEAD^{tree}", "-m", "tag on a tree")
+    repo.git("pack-refs", "--all")
+    repo.tag("loose@v1.0.0", date=EPOCH + 2)
+    every = git.list_tags(paths)
+
+    ids = git.list_tag_ids(paths)
+    assert sorted(ids) == [record.name for record in every]
+    assert ids["light"] == first
+    assert ids["a@v1.0.0"] == repo.git("rev-parse", "refs/tags/a@v1.0.0")
+    assert processes(lambda: git.read_tags(paths, ["nested", "light", "loose@v1.0.0"])) == 2  # a chain to peel
+    wanted = {"a@v1.0.0", "nested", "light", "tree", "loose@v1.0.0", "gone"}
+    assert git.read_tags(paths, wanted) == [record for record in every if record.name in wanted]
+    assert git.read_tags(paths, []) == []
+
+
+def test_read_tags_names_match_exactly_not_as_directories(repo: Repo, paths: git.RepoPaths) -> None:
+    repo.tag("models/churn@v1.0.0")
+    repo.tag("models/a@v1.0.0")
+    # "models" is a directory of refs here, not a tag: asking for it gives nothing.
+    assert git.read_tags(paths, ["models"]) == []
+    assert [r.name for r in git.read_tags(paths, ["models/a@v1.0.0"])] == ["models/a@v1.0.0"]
+
+
+def test_read_tags_of_many_names_lists_every_tag_once(repo: Repo, paths: git.RepoPaths) -> None:
+    commit = repo.git("rev-parse", "HEAD")
+    bulk.add_tags(repo.path, [bulk.BulkTag(f"t{index}@v1.0.0", commit) for index in range(400)])
+    names = [f"t{index}@v1.0.0" for index in range(0, 400, 2)] + [f"t{index}@v1.0.0" for index in range(1, 300, 2)]
+    assert processes(lambda: git.read_tags(paths, names)) == 1
+    assert sorted(r.name for r in git.read_tags(paths, names)) == sorted(names)

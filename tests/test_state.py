@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gto.annotations import Annotation
 from gto.queries import Shortcut, Sort, ViewOptions, check_ref, history, show_artifact, show_registry, which
-from gto.state import EventKind, ProblemKind, compute_state
+from gto.state import EventKind, ProblemKind, compute_state, update_state
 from gto.tags import TagRecord
 
 C1, C2, C3, C4 = ("1" * 40, "2" * 40, "3" * 40, "4" * 40)
@@ -297,3 +298,62 @@ def test_history_of_commit_events_on_one_commit_is_totally_ordered() -> None:
     newest_first = [(e.event, e.artifact) for e in history(state, None, events)]
     oldest_first = [(e.event, e.artifact) for e in history(state, None, events, ascending=True)]
     assert newest_first == list(reversed(oldest_first))
+
+
+_ANNOTATION_CHOICES = {
+    "rf": [None, Annotation(type="model"), Annotation(type="model", path="rf.pkl")],
+    "ds": [None, Annotation(type="dataset")],
+    "seg": [None, Annotation(description="segmentation")],
+}
+
+
+def _annotations(choices: dict[str, int]) -> dict[str, Annotation]:
+    picked = {
+        name: _ANNOTATION_CHOICES[name][index % len(_ANNOTATION_CHOICES[name])] for name, index in choices.items()
+    }
+    return {name: annotation for name, annotation in picked.items() if annotation is not None}
+
+
+_RECORDS = st.lists(
+    st.tuples(
+        st.sampled_from(_TAG_NAMES),
+        st.integers(0, 4),
+        st.sampled_from([C1, C2, C3, C4, None]),
+        st.booleans(),
+    ),
+    max_size=12,
+    unique_by=lambda item: item[0],
+).map(lambda items: {name: rec(name, minute, commit, annotated) for name, minute, commit, annotated in items})
+_ANNOTATION_INDEXES = st.fixed_dictionaries({name: st.integers(0, 2) for name in _ANNOTATION_CHOICES})
+
+
+@settings(max_examples=150, deadline=None)
+@given(_RECORDS, _RECORDS, st.randoms(use_true_random=False), _ANNOTATION_INDEXES, _ANNOTATION_INDEXES)
+def test_update_state_equals_compute_state(old_pool, new_pool, random, old_choice, new_choice) -> None:
+    # The new records keep some old ones unchanged, drop others, and add or replace from a second pool.
+    old_records = dict(old_pool)
+    new_records = {name: record for name, record in old_records.items() if random.random() < 0.6}
+    new_records.update({name: record for name, record in new_pool.items() if random.random() < 0.5})
+    old_annotations, new_annotations = _annotations(old_choice), _annotations(new_choice)
+    state = compute_state(old_records.values(), old_annotations)
+    update = update_state(state, old_records, new_records, new_annotations)
+    expected = compute_state(new_records.values(), new_annotations)
+    assert update.state == expected
+    changed = {
+        name
+        for name in set(state.artifacts) | set(expected.artifacts)
+        if state.artifacts.get(name) != expected.artifacts.get(name)
+    }
+    assert update.artifacts == changed
+
+
+def test_update_state_with_nothing_changed_changes_nothing() -> None:
+    records = {r.name: r for r in [rec("rf@v1.0.0", 1), rec("rf#prod#1", 2), rec("rf@bad", 3)]}
+    state = compute_state(records.values(), {})
+    update = update_state(state, records, dict(records), {})
+    assert update.state == state
+    assert update.artifacts == frozenset()
+    lightweight = {**records, "v1": rec("v1", 4, annotated=False)}
+    update = update_state(state, records, lightweight, {})
+    assert update.artifacts == frozenset()
+    assert update.state.tag_count == 4

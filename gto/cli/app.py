@@ -11,6 +11,7 @@ function and prints what ``gto.cli.output`` formats, through the streams of the 
 
 from __future__ import annotations
 
+import contextlib
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -22,11 +23,13 @@ from gto.cli.session import Session, current, start
 
 if TYPE_CHECKING:
     from gto.api import Registry, WriteOptions, WriteResult
+    from gto.server.daemon import DaemonOptions
+    from gto.tags import TagRecord
 
 READ = "Read"
 MODIFY = "Modify"
 ANNOTATE = "Annotate"
-DAEMON = "Daemon"  # the panel of the daemon commands, which arrive with the daemon
+DAEMON = "Daemon"
 
 app = typer.Typer(
     name="gto",
@@ -121,13 +124,72 @@ def _begin(traceback: bool) -> Session:
     return session
 
 
-def _load(session: Session, repo: str) -> Registry:
-    """Load the registry once per command; its warnings go to stderr once."""
-    from gto import api
+def _load(session: Session, repo: str, scope: tuple[str, ...] | None = None) -> Registry:
+    """Load the registry once per command; its warnings go to stderr once.
 
-    registry = api.load(repo, environ=session.environ)
+    ``scope`` names the only artifacts a query looks at: then git reads only their tags. It is
+    a saving, not a filter: the whole registry gives the same answer.
+
+    Git lists the tags while this process imports the registry code (``gto.api`` and what it
+    needs take longer to import than git takes to list 10,000 tags): a thread reads git's
+    output meanwhile. Should that reading fail, ``api.load`` reads again and reports the
+    failure in its usual order (after a broken ``.gto``, for example).
+    """
+    import gc
+    import threading
+
+    from gto import git
+    from gto.tags import tag_patterns
+
+    paths = git.find_repo(repo)
+    read: list[list[TagRecord]] = []
+
+    def read_tags() -> None:
+        with contextlib.suppress(Exception):
+            read.append(git.list_tags(paths, tag_patterns(scope)) if scope is None or scope else [])
+
+    # Reading allocates objects that all stay alive: the cyclic collector would only scan them.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        reader = threading.Thread(target=read_tags, name="gto-read-tags", daemon=True)
+        reader.start()
+        from gto import api
+
+        reader.join()
+        registry = api.load(paths, environ=session.environ, artifacts=scope, records=read[0] if read else None)
+    finally:
+        if collecting:
+            gc.enable()
     session.use_registry(registry)
     return registry
+
+
+def _artifact_scope(name: str | None) -> tuple[str, ...] | None:
+    """The artifact a NAME argument (or shortcut) names, to load only that one.
+
+    This is the artifact part of ``gto.queries.parse_shortcut`` (which is not imported here:
+    see ``_load``). None (load everything) when there is no NAME or its artifact part is not
+    valid: the command then fails exactly where and how it fails on a whole registry.
+    """
+    from gto.tags import is_valid_artifact
+
+    if name is None:
+        return None
+    if "@" in name:
+        name = name.partition("@")[0]
+    elif "#" in name:
+        name = name.partition("#")[0]
+    artifact = name.replace("=", ":", 1) if ":" not in name else name
+    return (artifact,) if is_valid_artifact(artifact) else None
+
+
+def _tag_scope(ref: str) -> tuple[str, ...]:
+    """The artifact a registry tag belongs to; none at all for a tag that is not a registry tag."""
+    from gto.tags import parse_tag
+
+    parsed = parse_tag(ref)
+    return (parsed.artifact,) if parsed is not None else ()
 
 
 def _usage(message: str, param: str) -> typer.BadParameter:
@@ -252,8 +314,6 @@ def show(
     traceback: TracebackOpt = False,
 ) -> None:
     """Show the registry (one row per artifact) or the versions of one artifact."""
-    from gto import api
-
     session = _begin(traceback)
     field = _only_one(
         {
@@ -267,7 +327,9 @@ def show(
     )
     if name is None and field in ("--stage", "--ref"):
         raise _usage("needs an artifact NAME", f"'{field}'")
-    registry = _load(session, repo)
+    registry = _load(session, repo, _artifact_scope(name))
+    from gto import api
+
     view_options: dict[str, Any] = {
         "assignments_per_version": av,
         "versions_per_stage": vs,
@@ -316,11 +378,11 @@ def history(
     traceback: TracebackOpt = False,
 ) -> None:
     """Show the registry events (registrations, assignments, …), newest first."""
-    from gto import api
-
     session = _begin(traceback)
     _only_one({"--json": json, "--plain": plain})
-    registry = _load(session, repo)
+    registry = _load(session, repo, _artifact_scope(name))
+    from gto import api
+
     events = api.history(registry, name, ascending=ascending)
     if json:
         session.out(output.history_json(events))
@@ -336,10 +398,10 @@ def latest(
     traceback: TracebackOpt = False,
 ) -> None:
     """Print the latest version of an artifact (the greatest SemVer); nothing when there is none."""
+    session = _begin(traceback)
+    registry = _load(session, repo, _artifact_scope(name))
     from gto import api
 
-    session = _begin(traceback)
-    registry = _load(session, repo)
     found = api.latest(registry, name)
     if found is not None:
         session.out(found.ref if ref else found.version)
@@ -357,10 +419,10 @@ def which(
     traceback: TracebackOpt = False,
 ) -> None:
     """Print the version(s) in a stage, one per line; nothing when the stage is empty."""
+    session = _begin(traceback)
+    registry = _load(session, repo, _artifact_scope(name))
     from gto import api
 
-    session = _begin(traceback)
-    registry = _load(session, repo)
     found = api.which(registry, name, stage, assignments_per_version=av, versions_per_stage=vs, sort=sort.value)
     _print_lines(session, [item.ref if ref else item.version for item in found])
 
@@ -381,11 +443,11 @@ def check_ref(
     traceback: TracebackOpt = False,
 ) -> None:
     """Tell which registry event a tag records; prints nothing for a tag that is not a registry event."""
-    from gto import api
-
     session = _begin(traceback)
     field = _only_one({"--json": json, "--name": name, "--version": version, "--stage": stage, "--event": event})
-    registry = _load(session, repo)
+    registry = _load(session, repo, _tag_scope(ref))
+    from gto import api
+
     found = api.check_ref(registry, ref)
     if found is None:
         return
@@ -806,3 +868,165 @@ def remove(
     session = _begin(traceback)
     registry = _load(session, repo)
     api.remove(registry, name)
+
+
+@app.command(
+    rich_help_panel=ANNOTATE,
+    epilog=_examples("gto schema > artifacts.schema.json"),
+)
+def schema(traceback: TracebackOpt = False) -> None:
+    """Print a JSON Schema of artifacts.yaml, for YAML editors and linters (see docs/editing.md)."""
+    from gto.annotations import annotations_schema
+
+    _begin(traceback).out(output.to_json(annotations_schema()))
+
+
+# --- Daemon --------------------------------------------------------------------------------
+
+daemon_app = typer.Typer(
+    name="daemon",
+    help="Run a background daemon that keeps this repository's registry in memory and answers fast.",
+    epilog=_examples("gto daemon start", "gto daemon status", "gto daemon stop"),
+    add_completion=False,
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(daemon_app, rich_help_panel=DAEMON)
+
+IdleTimeoutOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--idle-timeout",
+        min=0,
+        help="Exit after this many seconds without clients; 0 never (default: $GTO_DAEMON_IDLE_TIMEOUT, or 3600).",
+        show_default=False,
+    ),
+]
+CheckIntervalOpt = Annotated[
+    float,
+    typer.Option(
+        "--check-interval",
+        min=0,
+        help="Seconds between checks that catch changes no file event announced; 0 never.",
+    ),
+]
+NoWatchOpt = Annotated[
+    bool, typer.Option("--no-watch", help="Do not follow file events; rely on the periodic checks alone.")
+]
+
+
+def _daemon_options(
+    session: Session, idle_timeout: float | None, check_interval: float, no_watch: bool
+) -> DaemonOptions:
+    from gto.server.daemon import DaemonOptions, idle_timeout_from
+
+    idle = idle_timeout if idle_timeout is not None else idle_timeout_from(session.environ)
+    return DaemonOptions(idle_timeout=idle, check_interval=check_interval, watch=not no_watch)
+
+
+def _start(session: Session, repo: str, options: DaemonOptions) -> None:
+    from gto.server import daemon
+
+    started = daemon.start(repo, options, session.environ)
+    session.out(f"Started the gto daemon (pid {started.pid}) on {started.socket}")
+
+
+@daemon_app.command(
+    "start", epilog=_examples("gto daemon start", "gto daemon start --idle-timeout 0   (never exit when idle)")
+)
+def daemon_start(
+    idle_timeout: IdleTimeoutOpt = None,
+    check_interval: CheckIntervalOpt = 2.0,
+    no_watch: NoWatchOpt = False,
+    repo: RepoOpt = ".",
+    traceback: TracebackOpt = False,
+) -> None:
+    """Start the daemon of this repository in the background; fails when one runs already."""
+    session = _begin(traceback)
+    _start(session, repo, _daemon_options(session, idle_timeout, check_interval, no_watch))
+
+
+@daemon_app.command("stop", epilog=_examples("gto daemon stop"))
+def daemon_stop(repo: RepoOpt = ".", traceback: TracebackOpt = False) -> None:
+    """Stop the daemon of this repository and wait until it has exited."""
+    from gto.server import daemon
+
+    session = _begin(traceback)
+    pid = daemon.stop(repo, session.environ)
+    session.out(f"Stopped the gto daemon (pid {pid})")
+
+
+@daemon_app.command("restart", epilog=_examples("gto daemon restart"))
+def daemon_restart(
+    idle_timeout: IdleTimeoutOpt = None,
+    check_interval: CheckIntervalOpt = 2.0,
+    no_watch: NoWatchOpt = False,
+    repo: RepoOpt = ".",
+    traceback: TracebackOpt = False,
+) -> None:
+    """Stop the daemon of this repository if one runs, then start a new one."""
+    from gto.errors import DaemonNotRunningError
+    from gto.server import daemon
+
+    session = _begin(traceback)
+    options = _daemon_options(session, idle_timeout, check_interval, no_watch)
+    try:
+        pid = daemon.stop(repo, session.environ)
+        session.out(f"Stopped the gto daemon (pid {pid})")
+    except DaemonNotRunningError:
+        pass
+    _start(session, repo, options)
+
+
+@daemon_app.command("status", epilog=_examples("gto daemon status", "gto daemon status --json"))
+def daemon_status(json: JsonOpt = False, repo: RepoOpt = ".", traceback: TracebackOpt = False) -> None:
+    """Show the daemon's pid, socket, uptime, tag count, state generation and memory; exit 1 if none runs."""
+    from gto.server import daemon
+
+    session = _begin(traceback)
+    found = daemon.status(repo, session.environ)
+    session.out(output.to_json(found) if json else output.daemon_status_text(found))
+
+
+@daemon_app.command(
+    "run", epilog=_examples("gto daemon run   (in the foreground, e.g. under systemd; stop it with Ctrl-C)")
+)
+def daemon_run(
+    idle_timeout: IdleTimeoutOpt = None,
+    check_interval: CheckIntervalOpt = 2.0,
+    no_watch: NoWatchOpt = False,
+    repo: RepoOpt = ".",
+    traceback: TracebackOpt = False,
+) -> None:
+    """Run the daemon of this repository in the foreground until stopped (what start runs detached)."""
+    from gto.server import daemon
+
+    session = _begin(traceback)
+    options = _daemon_options(session, idle_timeout, check_interval, no_watch)
+    code = daemon.run(repo, options, session.environ)
+    if code:
+        raise typer.Exit(code)
+
+
+@app.command(
+    rich_help_panel=DAEMON,
+    epilog=_examples("gto server --stdio   (what an editor runs; it speaks JSON-RPC on stdin and stdout)"),
+)
+def server(
+    stdio: Annotated[bool, typer.Option("--stdio", help="Serve one client on stdin and stdout.")] = False,
+    check_interval: CheckIntervalOpt = 2.0,
+    no_watch: NoWatchOpt = False,
+    repo: RepoOpt = ".",
+    traceback: TracebackOpt = False,
+) -> None:
+    """Run the registry server for an editor over stdin and stdout (docs/protocol.md)."""
+    session = _begin(traceback)
+    if not stdio:
+        raise _usage("only --stdio is supported; a background server is 'gto daemon start'", "'--stdio'")
+    from gto.server import stdio as stdio_server
+    from gto.server.daemon import DaemonOptions
+
+    options = DaemonOptions(idle_timeout=0, check_interval=check_interval, watch=not no_watch)
+    code = stdio_server.run(repo, options, session.environ)
+    if code:
+        raise typer.Exit(code)

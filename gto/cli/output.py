@@ -397,3 +397,35 @@ def doctor_text(report: DoctorReport) -> str:
     else:
         out.append("No problems found")
     return "\n".join(out)
+
+
+def daemon_status_text(status: dict[str, Any]) -> str:
+    """``gto daemon status``: one aligned ``label  value`` line per fact of the ``gto/status`` answer."""
+    memory = status.get("memory_rss")
+    rows = [
+        ("pid", str(status["pid"])),
+        ("socket", str(status.get("socket") or MISSING)),
+        ("repository", str(status["repo"])),
+        ("uptime", _duration(float(status["uptime"]))),
+        ("tags", str(status["tag_count"])),
+        ("artifacts", str(status["artifact_count"])),
+        ("generation", str(status["generation"])),
+        ("memory", f"{memory / (1 << 20):.1f} MiB" if isinstance(memory, int) else MISSING),
+        ("clients", str(status["clients"])),
+    ]
+    if status.get("error"):
+        rows.append(("error", str(status["error"])))
+    width = max(len(label) for label, _ in rows)
+    return "\n".join(f"{label.ljust(width)}  {value}" for label, value in rows)
+
+
+def _duration(seconds: float) -> str:
+    """``3d 4h 5m 6s``, leaving out leading zero units (``42s``, ``1m 0s``)."""
+    remaining = int(seconds)
+    parts: list[str] = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if remaining >= size or parts:
+            parts.append(f"{remaining // size}{unit}")
+            remaining %= size
+    parts.append(f"{remaining}s")
+    return " ".join(parts)

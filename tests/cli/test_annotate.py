@@ -54,3 +54,15 @@ def test_remove(cli: Cli, gto_exe: Cli, repo: Repo) -> None:
     assert (repo.path / "artifacts.yaml").read_text() == "# the registry\nrf:\n  type: model\n"
     result = cli("remove", "zeta", "-r", str(repo.path))
     assert (result.code, result.err) == (1, "❌ Cannot find artifact 'zeta'\n")
+
+
+def test_schema_prints_the_json_schema_of_artifacts_yaml(gto_exe: Cli, tmp_path: object) -> None:
+    import json
+
+    from gto.annotations import annotations_schema
+
+    # No repository is needed: the schema is the same everywhere.
+    result = gto_exe("schema", cwd=tmp_path)
+    assert (result.code, result.err) == (0, "")
+    assert json.loads(result.out) == annotations_schema()
+    assert result.out.startswith('{\n  "$schema": "http://json-schema.org/draft-07/schema#",\n')

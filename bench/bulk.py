@@ -6,6 +6,9 @@ one ``git index-pack``, and their refs into the ``packed-refs`` file in one writ
 loose refs, one ``git update-ref --stdin``). Commits come from one ``git fast-import``. The
 result is an ordinary repository: ``git fsck`` is happy with it.
 
+Both the tests (``from bench.bulk import …``) and the benchmark generator (``bench.repogen``)
+build their repositories here; there is no other copy.
+
 Assumes SHA-1 repositories (git's default). Tag objects are byte-for-byte what ``git tag -a``
 writes for a one-line message: the message followed by one newline.
 """
@@ -18,11 +21,11 @@ import struct
 import subprocess
 import tempfile
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["BulkTag", "add_commits", "add_tags", "registry_tags"]
+__all__ = ["BulkTag", "add_commits", "add_refs", "add_tags", "registry_tags"]
 
 _PACK_TYPES = {"commit": 1, "tree": 2, "blob": 3, "tag": 4}
 _PACKED_REFS_HEADER = "# pack-refs with: peeled fully-peeled sorted \n"
@@ -50,11 +53,19 @@ class BulkTag:
         ).encode()
 
 
-def add_commits(path: Path, count: int, *, branch: str = "main", start: int = 1_700_000_000) -> list[str]:
+def add_commits(
+    path: Path,
+    count: int,
+    *,
+    branch: str = "main",
+    start: int = 1_700_000_000,
+    files: Mapping[str, bytes] | None = None,
+) -> list[str]:
     """Append ``count`` commits to ``branch`` with one ``git fast-import``; return their hexshas.
 
-    The commits change no file, so a checked-out branch keeps a clean work tree. Committer
-    dates start at ``start`` and go up a minute per commit.
+    The first commit adds ``files`` (path -> content) to the tree of the branch; the others
+    change no file, so a checked-out branch keeps a clean work tree as long as ``files`` is
+    empty. Committer dates start at ``start`` and go up a minute per commit.
     """
     parent = _git(path, "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}^{{commit}}", check=False)
     lines: list[bytes] = []
@@ -67,6 +78,9 @@ def add_commits(path: Path, count: int, *, branch: str = "main", start: int = 1_
         )
         if index == 1 and parent:
             lines.append(f"from {parent}\n".encode())
+        if index == 1 and files:
+            for name, content in files.items():
+                lines.append(f"M 100644 inline {name}\ndata {len(content)}\n".encode() + content + b"\n")
         lines.append(b"\n")
     with tempfile.TemporaryDirectory() as scratch:
         marks = Path(scratch) / "marks"
@@ -85,12 +99,31 @@ def add_tags(path: Path, tags: Iterable[BulkTag], *, packed: bool = True) -> lis
     bodies = [tag.body() for tag in tags]
     _index_pack(path, [("tag", body) for body in bodies])
     oids = [hashlib.sha1(b"tag %d\0" % len(body) + body).hexdigest() for body in bodies]
+    refs = {f"refs/tags/{tag.name}": (oid, tag) for tag, oid in zip(tags, oids, strict=True)}
+    if len(refs) != len(tags):
+        raise ValueError("two bulk tags have the same name")
     if packed:
-        _write_packed_refs(path, tags, oids)
+        entries: dict[str, tuple[str, str | None]] = {}
+        for ref, (oid, tag) in refs.items():
+            if tag.target_type == "tag":
+                raise ValueError(f"{ref}: bulk tags cannot point at tags (the peeled line would be wrong)")
+            entries[ref] = (oid, tag.target)
+        _write_packed_refs(path, entries)
     else:
-        commands = "".join(f"create refs/tags/{tag.name} {oid}\n" for tag, oid in zip(tags, oids, strict=True))
-        _git(path, "update-ref", "--stdin", input=commands.encode())
+        _update_refs(path, {ref: oid for ref, (oid, _) in refs.items()})
     return oids
+
+
+def add_refs(path: Path, refs: Mapping[str, str], *, packed: bool = True) -> None:
+    """Create refs that point straight at objects: branches, lightweight tags.
+
+    ``refs`` maps full ref names (``refs/heads/x``, ``refs/tags/y``) to object ids, which must
+    not be tag objects in the packed form. Every name must be new.
+    """
+    if packed:
+        _write_packed_refs(path, {ref: (oid, None) for ref, oid in refs.items()})
+    else:
+        _update_refs(path, refs)
 
 
 def registry_tags(commits: Sequence[str], count: int, *, artifacts: int = 100) -> list[BulkTag]:
@@ -152,17 +185,23 @@ def _deflate(data: bytes) -> bytes:
     return compressor.compress(data) + compressor.flush()
 
 
-def _write_packed_refs(path: Path, tags: Sequence[BulkTag], oids: Sequence[str]) -> None:
-    """Merge new tag refs into ``packed-refs`` (with peeled lines, as ``git pack-refs`` does)."""
+def _update_refs(path: Path, refs: Mapping[str, str]) -> None:
+    """Create loose refs with one ``git update-ref --stdin`` (one transaction)."""
+    commands = "".join(f"create {ref} {oid}\n" for ref, oid in refs.items())
+    _git(path, "update-ref", "--stdin", input=commands.encode())
+
+
+def _write_packed_refs(path: Path, new: Mapping[str, tuple[str, str | None]]) -> None:
+    """Merge new refs into ``packed-refs``, with peeled lines as ``git pack-refs`` writes them.
+
+    ``new`` maps a ref to its object id and, for a tag object, the commit it peels to.
+    """
     existing = set(_git(path, "for-each-ref", "--format=%(refname)").splitlines())
     entries: dict[str, list[str]] = {}
-    for tag, oid in zip(tags, oids, strict=True):
-        ref = f"refs/tags/{tag.name}"
-        if ref in existing or ref in entries:
+    for ref, (oid, peeled) in new.items():
+        if ref in existing:
             raise ValueError(f"{ref} already exists")
-        if tag.target_type == "tag":
-            raise ValueError(f"{ref}: bulk tags cannot point at tags (the peeled line would be wrong)")
-        entries[ref] = [f"{oid} {ref}\n", f"^{tag.target}\n"]
+        entries[ref] = [f"{oid} {ref}\n"] + ([f"^{peeled}\n"] if peeled else [])
     common = Path(path, _git(path, "rev-parse", "--git-common-dir"))
     packed_refs = common / "packed-refs"
     if packed_refs.exists():

@@ -1,0 +1,1 @@
+"""Tests of the daemon and the editor server (``gto/server/``), end to end over real transports."""

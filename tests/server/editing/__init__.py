@@ -1,0 +1,1 @@
+"""Tests of the editing features for artifacts.yaml and .gto (``gto/server/editing/``)."""

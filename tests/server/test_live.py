@@ -1,0 +1,103 @@
+"""The daemon follows the repository: any change made with plain git reaches connected clients.
+
+Each change is made behind the daemon's back with git itself; the test waits for the
+``gto/registryChanged`` notification that names the artifact, then checks that the next query
+sees the change. The daemons here rely on file events alone (no periodic check), except the
+last one, which relies on the periodic check alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from conftest import Repo
+
+from gto import api
+
+from .conftest import Daemon, changed, next_change, write_atomically
+
+ANNOTATIONS = "rf:\n  type: model\n"
+
+
+def versions(client: object, name: str) -> list[str]:
+    return [row["version"] for row in client.request("gto/showVersions", {"name": name})]  # type: ignore[attr-defined]
+
+
+def test_git_tag_delete_pack_refs_and_commits_reach_a_connected_client(
+    repo: Repo, daemons: Callable[..., Daemon]
+) -> None:
+    repo.tag("rf@v1.0.0")
+    daemon = daemons(repo.path, "--check-interval", "0")
+    client = daemon.connect()
+    generation = client.request("gto/status")["generation"]
+
+    # A tag created with plain git.
+    repo.tag("rf@v1.1.0")
+    notice = changed(client, "rf")
+    assert notice == {"generation": generation + 1, "artifacts": ["rf"]}
+    assert versions(client, "rf") == ["v1.1.0", "v1.0.0"]
+
+    # Every tag moves into packed-refs: the registry is the same, so nothing is announced;
+    # the next change is announced alone, and reads right from packed refs.
+    repo.git("pack-refs", "--all")
+    repo.tag("nn@v0.1.0")
+    assert next_change(client) == {"generation": generation + 2, "artifacts": ["nn"]}
+    assert not (repo.path / ".git/refs/tags/rf@v1.0.0").exists()
+
+    # A packed tag deleted with git tag -d (git rewrites packed-refs by renaming a new one over it).
+    repo.git("tag", "-d", "rf@v1.0.0")
+    assert next_change(client)["artifacts"] == ["rf"]
+    assert versions(client, "rf") == ["v1.1.0"]
+
+    # A loose tag deleted.
+    repo.git("tag", "-d", "nn@v0.1.0")
+    assert next_change(client)["artifacts"] == ["nn"]
+    assert client.request("gto/show")["artifacts"][0]["name"] == "rf"
+
+    # A commit that adds artifacts.yaml: the annotation at HEAD changes, and a new artifact appears.
+    repo.commit({"artifacts.yaml": ANNOTATIONS + "ds:\n  type: dataset\n"}, message="annotate")
+    assert next_change(client)["artifacts"] == ["ds", "rf"]
+    assert client.request("gto/describe", {"name": "rf"}) == api.describe(repo.path, "rf").model_dump(mode="json")
+    assert [row["name"] for row in client.request("gto/show")["artifacts"]] == ["ds", "rf"]
+
+    # A config change in the work tree changes every artifact's view.
+    write_atomically(repo.path / ".gto", "stages: [dev, prod]\n")
+    assert next_change(client)["artifacts"] == ["ds", "rf"]
+    assert client.request("gto/show")["stages"] == ["dev", "prod"]
+    assert client.request("gto/show") == api.show_registry(repo.path).model_dump(mode="json")
+
+
+def test_new_tag_directories_lightweight_tags_and_bursts(repo: Repo, daemons: Callable[..., Daemon]) -> None:
+    daemon = daemons(repo.path, "--check-interval", "0")
+    client = daemon.connect()
+    # refs/tags/models/ does not exist yet: the watcher must follow a new directory.
+    repo.tag("models/nlp=churn@v1.0.0")
+    assert next_change(client) == {"generation": 1, "artifacts": ["models/nlp:churn"]}
+    # A lightweight registry-shaped tag changes no artifact, only what doctor reports.
+    repo.lightweight_tag("rf@v2.0.0")
+    assert next_change(client) == {"generation": 2, "artifacts": []}
+    assert client.request("gto/status")["tag_count"] == 2
+    assert [p["where"] for p in client.request("gto/doctor")["problems"]] == ["rf@v2.0.0"]
+
+    # A burst of tags: events are hints, debounced, so far fewer refreshes than tags.
+    names = [f"a{index}@v1.0.0" for index in range(30)]
+    for name in names:
+        repo.tag(name)
+    repo.tag("last@v1.0.0")
+    changed(client, "last")
+    view = client.request("gto/show")
+    assert [row["name"] for row in view["artifacts"]] == sorted(
+        [*(n.split("@")[0] for n in names), "last", "models/nlp:churn"]
+    )
+    assert client.request("gto/status")["generation"] < 2 + 31
+
+
+def test_the_periodic_check_catches_what_no_event_announced(repo: Repo, daemons: Callable[..., Daemon]) -> None:
+    daemon = daemons(repo.path, "--no-watch", "--check-interval", "0.05")
+    client = daemon.connect()
+    repo.tag("rf@v1.0.0")
+    assert changed(client, "rf")["artifacts"] == ["rf"]
+    repo.git("pack-refs", "--all")
+    repo.git("tag", "-d", "rf@v1.0.0")
+    changed(client, "rf")
+    assert client.request("gto/show")["artifacts"] == []
