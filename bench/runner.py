@@ -27,10 +27,11 @@ import subprocess
 import sys
 import tarfile
 import time
+import tomllib
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from bench import daemon
 from bench.repogen import DEFAULT_CACHE, LAYOUTS, RepoSpec, ensure_repo
@@ -154,11 +155,20 @@ def precompile(python: str) -> str:
 BASELINES = ROOT / "bench" / ".baseline"
 
 
-def prepare_baseline(rev: str) -> tuple[str, Path]:
-    """The commit ``rev`` names and a directory holding its ``gto`` package (compiled).
+class Baseline(NamedTuple):
+    """gto as of another commit: its package directory (for ``PYTHONPATH``) and its console script."""
 
-    The package is taken with ``git archive`` from this repository, so any commit can be
-    compared with the work tree in one interleaved run (``PYTHONPATH`` puts it first).
+    commit: str
+    path: Path
+    argv: list[str]
+
+
+def prepare_baseline(rev: str) -> Baseline:
+    """gto as of the commit ``rev`` names, ready to run: its package compiled, its entry point.
+
+    The package and ``pyproject.toml`` are taken with ``git archive`` from this repository, so
+    any commit can be compared with the work tree in one interleaved run (``PYTHONPATH`` puts
+    the package first; the console script is that commit's own entry point).
     """
     commit = subprocess.run(
         ["git", "-C", os.fspath(ROOT), "rev-parse", "--verify", f"{rev}^{{commit}}"],
@@ -167,9 +177,11 @@ def prepare_baseline(rev: str) -> tuple[str, Path]:
         check=True,
     ).stdout.strip()
     target = BASELINES / commit[:12]
-    if not (target / "gto" / "__init__.py").exists():
+    if not (target / "pyproject.toml").exists():
         archive = subprocess.run(
-            ["git", "-C", os.fspath(ROOT), "archive", "--format=tar", commit, "gto"], capture_output=True, check=True
+            ["git", "-C", os.fspath(ROOT), "archive", "--format=tar", commit, "gto", "pyproject.toml"],
+            capture_output=True,
+            check=True,
         ).stdout
         scratch = BASELINES / f".{commit[:12]}-{os.getpid()}"
         scratch.mkdir(parents=True, exist_ok=True)
@@ -179,7 +191,10 @@ def prepare_baseline(rev: str) -> tuple[str, Path]:
     subprocess.run(
         [sys.executable, "-m", "compileall", "-q", os.fspath(target / "gto")], capture_output=True, check=True
     )
-    return commit, target
+    scripts = tomllib.loads((target / "pyproject.toml").read_text())["project"]["scripts"]
+    module, _, function = scripts["gto"].partition(":")
+    code = f"import sys; from {module} import {function}; sys.argv[0] = 'gto'; sys.exit({function}())"
+    return Baseline(commit, target, [sys.executable, "-c", code])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -248,7 +263,7 @@ def run_one(
     upstream: Path | None,
     upstream_budget: float,
     skip_daemon: bool = False,
-    baseline: tuple[str, Path] | None = None,
+    baseline: Baseline | None = None,
 ) -> dict[str, Any]:
     """Everything measured on the repository of ``spec``."""
     found = ensure_repo(spec, cache)
@@ -267,8 +282,10 @@ def run_one(
     cli = [Command(label, [*gto, *args], repo, env) for label, args in queries.items()]
     before: list[Command] = []
     if baseline is not None:
-        before_env = {**env, "PYTHONPATH": os.fspath(baseline[1])}
-        before = [Command(f"baseline {label}", [*gto, *args], repo, before_env) for label, args in queries.items()]
+        before_env = {**env, "PYTHONPATH": os.fspath(baseline.path)}
+        before = [
+            Command(f"baseline {label}", [*baseline.argv, *args], repo, before_env) for label, args in queries.items()
+        ]
     print(f"  measuring {spec.tags:,} tags, {spec.layout} refs ({repo.name}) …", file=sys.stderr, flush=True)
     found_runs = measure([*floor, *cli, *before], repeats=repeats, warmup=warmup)
     floor_cli = found_runs[FLOOR_GIT].median + found_runs[FLOOR_IMPORT].median
@@ -299,7 +316,7 @@ def run_one(
             data["ratio_to_gto"] = round(theirs.median / found_runs[command.label].median, 3)
             data["same_stdout"] = theirs.stdout == found_runs[command.label].stdout
             commands[command.label] = data
-        result["baseline"] = {"status": "measured", "commit": baseline[0], "commands": commands}
+        result["baseline"] = {"status": "measured", "commit": baseline.commit, "commands": commands}
     if upstream is None:
         result["upstream"] = daemon.not_measured("no upstream GTO: run with --upstream to install and measure it")
     else:

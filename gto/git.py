@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -87,8 +89,25 @@ def process_count() -> int:
     return _processes_started
 
 
+# The environment git processes inherit: this process's, unless a caller answers for another
+# process (the daemon running a client's command line) and lends that process's environment,
+# so that its git identity, dates and config apply exactly as if it had run git itself.
+_BASE_ENVIRONMENT: ContextVar[Mapping[str, str] | None] = ContextVar("gto_git_environment", default=None)
+
+
+@contextmanager
+def environment(environ: Mapping[str, str]) -> Generator[None, None, None]:
+    """Run the git processes started inside this block (in this context) with ``environ``."""
+    token = _BASE_ENVIRONMENT.set(dict(environ))
+    try:
+        yield
+    finally:
+        _BASE_ENVIRONMENT.reset(token)
+
+
 def _child_env(overrides: Mapping[str, str] | None) -> dict[str, str]:
-    env = dict(os.environ)
+    base = _BASE_ENVIRONMENT.get()
+    env = dict(os.environ if base is None else base)
     for name in _REPOSITORY_VARIABLES:
         env.pop(name, None)
     env.update(_CHILD_SETTINGS)

@@ -135,13 +135,19 @@ def _load(session: Session, repo: str, scope: tuple[str, ...] | None = None) -> 
     output meanwhile. Should that reading fail, ``api.load`` reads again and reports the
     failure in its usual order (after a broken ``.gto``, for example).
     """
+    import contextvars
     import gc
     import threading
 
     from gto import git
     from gto.tags import tag_patterns
 
-    paths = git.find_repo(repo)
+    paths = git.find_repo(session.resolve(repo))
+    if session.registry_for is not None:
+        lent = session.registry_for(paths)
+        if lent is not None:
+            session.use_registry(lent)
+            return lent
     read: list[list[TagRecord]] = []
 
     def read_tags() -> None:
@@ -152,7 +158,9 @@ def _load(session: Session, repo: str, scope: tuple[str, ...] | None = None) -> 
     collecting = gc.isenabled()
     gc.disable()
     try:
-        reader = threading.Thread(target=read_tags, name="gto-read-tags", daemon=True)
+        # The reader runs in this context: git must see the environment lent to this command.
+        context = contextvars.copy_context()
+        reader = threading.Thread(target=context.run, args=(read_tags,), name="gto-read-tags", daemon=True)
         reader.start()
         from gto import api
 
@@ -524,7 +532,7 @@ def doctor(
     from gto import api
 
     session = _begin(traceback)
-    report = api.doctor(repo, environ=session.environ)
+    report = api.doctor(session.resolve(repo), environ=session.environ)
     for item in report.config:
         if item.key == "emojis":
             session.emojis = bool(item.value)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback as tb
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import tzinfo
@@ -31,6 +31,7 @@ from gto.errors import GTOError
 
 if TYPE_CHECKING:
     from gto.api import Registry
+    from gto.git import RepoPaths
 
 try:  # typer >= 0.22 vendors click; older releases depend on the click package.
     from typer._click.exceptions import ClickException
@@ -56,6 +57,12 @@ class Session:
     zone: tzinfo | None = None
     # Set once a command line started on this session; a second command gets a fresh one.
     started: bool = False
+    # The directory relative ``--repo`` paths start from: the client's, when a daemon runs
+    # the command for it. None means this process's working directory.
+    cwd: str | None = None
+    # Where a daemon lends the registry it keeps in memory; None (or a None answer for a
+    # repository) means the command reads git itself.
+    registry_for: Callable[[RepoPaths], Registry | None] | None = None
 
     def __post_init__(self) -> None:
         # Until a config is read, GTO_EMOJIS alone decides; a loaded config refines it.
@@ -70,6 +77,12 @@ class Session:
     def err(self, text: str) -> None:
         stream = self.stderr if self.stderr is not None else sys.stderr
         stream.write(text + "\n")
+
+    def resolve(self, repo: str) -> str:
+        """``repo`` as the user meant it: relative paths start at the session's directory."""
+        if self.cwd is None or os.path.isabs(repo):
+            return repo
+        return os.path.join(self.cwd, repo)
 
     def error(self, message: str) -> None:
         self.err(output.error_line(message, self.emojis))
@@ -141,9 +154,21 @@ def run(
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
     environ: Mapping[str, str] | None = None,
+    cwd: str | None = None,
+    registry_for: Callable[[RepoPaths], Registry | None] | None = None,
 ) -> int:
-    """Run one ``gto`` command line and return its exit code; output goes to the given streams."""
-    session = Session(stdout=stdout, stderr=stderr, environ=os.environ if environ is None else environ)
+    """Run one ``gto`` command line and return its exit code; output goes to the given streams.
+
+    A daemon answering for a client passes the client's ``environ`` and ``cwd``, and
+    ``registry_for`` to lend its in-memory registry instead of reading git.
+    """
+    session = Session(
+        stdout=stdout,
+        stderr=stderr,
+        environ=os.environ if environ is None else environ,
+        cwd=cwd,
+        registry_for=registry_for,
+    )
     token = _SESSION.set(session)
     try:
         return _invoke(list(sys.argv[1:] if args is None else args), session)

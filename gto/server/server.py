@@ -128,9 +128,9 @@ def _converter() -> Any:
 
 
 def _features() -> Sequence[Callable[[GtoServer], None]]:
-    from gto.server import editing, methods
+    from gto.server import editing, forward, methods
 
-    return (methods.register, editing.register)
+    return (methods.register, forward.register, editing.register)
 
 
 def create_server(live: LiveRegistry, host: Host) -> GtoServer:

@@ -7,6 +7,7 @@ the installed ``gto`` executable as a subprocess.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import subprocess
@@ -76,25 +77,117 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     return Clock(monkeypatch)
 
 
+class DaemonPool:
+    """Real daemons for the repositories that CLI tests run in, when the suite runs in daemon mode.
+
+    A daemon starts (``gto.server.daemon.start``: a real process on a real socket) the first
+    time a command targets its repository; daemons of a test's own repositories stop when the
+    test ends, those of module-wide shared repositories when the session ends.
+    """
+
+    def __init__(self) -> None:
+        self.started: dict[str, bool] = {}  # git dir -> shared
+        self.shared: set[str] = set()
+
+    def ensure(self, directory: str) -> bool:
+        """Whether a daemon serves ``directory`` (started now if needed); False outside git."""
+        from gto.entry import find_git_dir
+        from gto.errors import DaemonRunningError, GTOError
+        from gto.server import daemon
+
+        git_dir = find_git_dir(directory)
+        if git_dir is None:
+            return False
+        if git_dir not in self.started:
+            try:
+                daemon.start(directory, daemon.DaemonOptions(idle_timeout=600), dict(os.environ))
+            except DaemonRunningError:
+                pass
+            except GTOError:
+                return False
+            self.started[git_dir] = git_dir in self.shared
+        return True
+
+    def share(self, directory: str) -> None:
+        """Keep the daemon of a repository shared by a whole module until the session ends."""
+        from gto.entry import find_git_dir
+
+        git_dir = find_git_dir(directory)
+        if git_dir is not None:
+            self.shared.add(git_dir)
+
+    def stop(self, shared: bool) -> None:
+        from gto.errors import GTOError
+        from gto.server import daemon
+
+        for git_dir, is_shared in list(self.started.items()):
+            if is_shared and not shared:
+                continue
+            with contextlib.suppress(GTOError, OSError):
+                daemon.stop(os.path.dirname(git_dir), dict(os.environ))
+            del self.started[git_dir]
+
+
+@pytest.fixture(scope="session")
+def daemons() -> Iterator[DaemonPool]:
+    pool = DaemonPool()
+    yield pool
+    pool.stop(shared=True)
+
+
+@pytest.fixture(params=["local", "daemon"])
+def mode(request: pytest.FixtureRequest, daemons: DaemonPool) -> Iterator[str]:
+    """Every CLI test runs twice: computing locally, and answered by a running daemon."""
+    yield request.param
+    daemons.stop(shared=False)
+
+
+def _target(args: tuple[str, ...], cwd: Path | None) -> str:
+    from gto.entry import repo_argument
+
+    base = os.fspath(cwd) if cwd is not None else os.getcwd()
+    return os.path.join(base, repo_argument(args))
+
+
+def _daemon_env(
+    daemons: DaemonPool, args: tuple[str, ...], cwd: Path | None, environ: Mapping[str, str] | None
+) -> dict[str, str]:
+    # GTO_DAEMON=required proves the daemon answered wherever one can serve the repository.
+    env = {**os.environ, **(environ or {})}
+    env["GTO_DAEMON"] = "required" if daemons.ensure(_target(args, cwd)) else "auto"
+    return env
+
+
 @pytest.fixture
-def cli(clock: Clock) -> Cli:
-    """Run ``gto`` in-process; the first command of a test writes tags at ``WRITE_EPOCH``."""
+def cli(clock: Clock, mode: str, daemons: DaemonPool) -> Cli:
+    """Run ``gto`` in-process; the first command of a test writes tags at ``WRITE_EPOCH``.
+
+    In daemon mode the command goes through the thin client (``gto.entry``) to the daemon.
+    """
+    from gto import entry
 
     def call(*args: str, environ: Mapping[str, str] | None = None) -> Result:
         clock.tick()
-        return run_in_process(*args, environ=environ)
+        if mode == "local":
+            return run_in_process(*args, environ=environ)
+        out, err = io.StringIO(), io.StringIO()
+        code = entry.run(list(args), stdout=out, stderr=err, environ=_daemon_env(daemons, args, None, environ))
+        return Result(code, out.getvalue(), err.getvalue())
 
     return call
 
 
 @pytest.fixture
-def gto_exe(clock: Clock) -> Cli:
+def gto_exe(clock: Clock, mode: str, daemons: DaemonPool) -> Cli:
     """Run the installed ``gto`` executable as a subprocess, on the same clock as ``cli``."""
     assert GTO.exists(), f"the gto console script is not installed at {GTO}"
 
     def call(*args: str, cwd: Path | None = None, env: Mapping[str, str] | None = None) -> Result:
         clock.tick()
-        return run_executable(*args, cwd=cwd, env=env)
+        if mode == "local":
+            local = {**(os.environ if env is None else env), "GTO_DAEMON": "off"}
+            return run_executable(*args, cwd=cwd, env=local)
+        return run_executable(*args, cwd=cwd, env=_daemon_env(daemons, args, cwd, env))
 
     return call
 
@@ -177,9 +270,10 @@ def build_registry(path: Path) -> Registry:
 
 
 @pytest.fixture(scope="module")
-def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
+def registry(tmp_path_factory: pytest.TempPathFactory, daemons: DaemonPool) -> Iterator[Registry]:
     """The shared read-only registry of ``build_registry``; tests must not write to it."""
     with pytest.MonkeyPatch.context() as mp:
         isolate(mp, tmp_path_factory.mktemp("home"))
         built = build_registry(tmp_path_factory.mktemp("shared") / "repo")
+    daemons.share(built.path)
     yield built

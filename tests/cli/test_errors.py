@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import Repo
 
-from cli.conftest import Cli, isolate
+from cli.conftest import Cli, DaemonPool, isolate, run_in_process
 
 T0 = 1_700_000_000
 GTO_CONFIG = "stages: [dev, staging, prod]\ntypes: [model, dataset]\n"
@@ -40,13 +40,14 @@ def setup(tmp_path: Path) -> Repo:
 
 
 @pytest.fixture(scope="module")
-def shared_setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Repo]:
+def shared_setup(tmp_path_factory: pytest.TempPathFactory, daemons: DaemonPool) -> Iterator[Repo]:
     """One copy for the error cases, which must leave it unchanged (each case checks that)."""
     with pytest.MonkeyPatch.context() as mp:
         isolate(mp, tmp_path_factory.mktemp("home"))
         path = tmp_path_factory.mktemp("errors") / "repo"
         path.mkdir()
         built = build_setup(Repo(path))
+    daemons.share(str(built.path))
     yield built
 
 
@@ -244,10 +245,11 @@ def test_usage_errors_exit_2_with_the_framework_message(cli: Cli, gto_exe: Cli, 
     ]
 
 
-def test_unexpected_errors_are_one_line_unless_traceback(
-    cli: Cli, setup: Repo, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_unexpected_errors_are_one_line_unless_traceback(setup: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The failure is injected into this process, so the command must run here, not in a daemon.
     from gto import api
+
+    cli = run_in_process
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk on fire")

@@ -258,6 +258,21 @@ export interface RemoveParams {
 }
 export const Remove = new RequestType<RemoveParams, null, void>("gto/remove");
 
+// --- command line --------------------------------------------------------------------------
+
+/** A whole `gto` command line run by the daemon for the thin client; the extension does not send it. */
+export interface RunParams {
+  argv: string[];
+  cwd: string;
+  env: Record<string, string>;
+}
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+  exit_code: number;
+}
+export const Run = new RequestType<RunParams, RunResult, void>("gto/run");
+
 // --- notifications -------------------------------------------------------------------------
 
 export interface RegistryChangedParams {
