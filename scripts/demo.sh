@@ -58,6 +58,11 @@ step; quiet gto assign segment dev
 step; quiet gto unassign churn v1.1.0 dev
 step; quiet gto deprecate segment v0.0.1
 
+# The daemon keeps this registry in memory; every query below is answered by it (a command
+# that could not reach it would fail rather than quietly compute the answer itself).
+GTO_DAEMON_IDLE_TIMEOUT=${GTO_DAEMON_IDLE_TIMEOUT:-900} gto daemon start
+export GTO_DAEMON=required
+
 echo "Demo registry in $demo"
 show gto show
 show gto show churn
@@ -67,3 +72,5 @@ show gto history churn
 show gto check-ref 'churn#prod#1'
 show gto describe churn
 show gto doctor
+show gto daemon status
+printf '\nThe daemon stops by itself after 15 idle minutes, or now with: gto daemon stop -r %s\n' "$demo"
