@@ -1,30 +1,33 @@
-"""Daemon measurements: the two pluggable slots of the runner, and how to tell if a daemon exists.
+"""Daemon measurements: the two slots of the runner, and how to tell whether a daemon exists.
 
 SLOT 1, ``through_daemon`` — the CLI query commands answered by a running daemon
-(SPEC §9: ``GTO_DAEMON=required``), timed like the cold ones. It is written against the
-commands the spec names (``gto daemon start|stop``, ``GTO_DAEMON``) and runs only when
-``gto daemon --help`` works; its stdout must equal the cold CLI's, or it reports a mismatch.
+(SPEC §9: ``GTO_DAEMON=required``), timed like the cold ones; their stdout must equal the
+cold CLI's, or the slot reports the mismatch instead of numbers.
 
-SLOT 2, ``daemon_internals`` — time to initial state, RSS at each size, in-process query
-latency (p50/p99) and change latency (``git tag`` returning → ``registryChanged`` arriving
-at a connected client, p50/p95). These need the daemon's wire protocol (``docs/protocol.md``),
-which does not exist yet, so the slot reports "not measured" until someone fills it in.
-A change-latency measurement writes tags: it must work on a copy of the cached repository
-(or delete its tags afterwards), never leave the cache changed.
+SLOT 2, ``daemon_internals`` — on a scratch copy of the repository (it writes tags): the wall
+time of ``gto daemon start`` and the initial load the daemon logs ("Loaded N tags in X s"),
+its RSS (``gto/status``), the latency of each query request over the socket (p50/p99), and the
+change latency: from ``git tag`` returning to the ``gto/registryChanged`` notification naming
+the artifact arriving at a connected client (p50/p95).
 
-Nothing here ever invents a number: whatever cannot be measured is reported as
-``{"status": "not measured", "reason": ...}``.
+Both run only when ``gto daemon --help`` works. Nothing here ever invents a number: whatever
+cannot be measured is reported as ``{"status": "not measured", "reason": ...}``.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
 import subprocess
+import tempfile
+import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from bench.timing import Command, CommandFailed, measure
+from bench.timing import Command, CommandFailed, measure, percentile
 
 __all__ = ["DaemonContext", "availability", "daemon_internals", "not_measured", "through_daemon"]
 
@@ -40,6 +43,10 @@ class DaemonContext:
     cold_stdout: Mapping[str, bytes]  # label -> what the cold CLI printed
     repeats: int
     warmup: int
+    targets: Mapping[str, str]  # name, stage and tag the queries are about
+    floor_git_s: float  # median of git for-each-ref refs/tags on this repository
+    requests: int = 100  # query requests per method for the latency percentiles
+    changes: int = 20  # tags written for the change latency
 
 
 def not_measured(reason: str) -> dict[str, Any]:
@@ -98,12 +105,119 @@ def through_daemon(context: DaemonContext) -> dict[str, Any]:
 
 
 def daemon_internals(context: DaemonContext) -> dict[str, Any]:
-    """SLOT 2: initial load, RSS, in-process query p50/p99, change latency p50/p95."""
+    """SLOT 2: start and initial load, RSS, request latency p50/p99, change latency p50/p95."""
     reason = availability(context.gto, context.env)
     if reason is not None:
         return not_measured(reason)
-    return not_measured(
-        "the daemon exists, but this slot is not implemented yet: it needs the daemon's protocol"
-        " (initial load time and RSS from 'gto daemon status', query latency in process,"
-        " change latency from 'git tag' to the registryChanged notification)"
-    )
+    with tempfile.TemporaryDirectory(prefix="gto-bench-", dir=context.repo.parent) as scratch:
+        copy = Path(scratch) / "repo"
+        # The daemon's own files (socket, pid, log) of the original stay behind.
+        shutil.copytree(context.repo, copy, symlinks=True, ignore=_daemon_state)
+        scratch_context = replace(context, repo=copy)
+        started = time.perf_counter()
+        result = _daemon(scratch_context, "start")
+        start_s = time.perf_counter() - started
+        if result.returncode != 0:
+            return not_measured(f"'gto daemon start' failed: {result.stderr.decode(errors='replace').strip()}")
+        try:
+            return {"status": "measured", "start_s": round(start_s, 4), **_internals(scratch_context)}
+        except (OSError, TimeoutError, RuntimeError, ValueError) as error:
+            return not_measured(f"the daemon did not answer as expected: {type(error).__name__}: {error}")
+        finally:
+            _daemon(scratch_context, "stop")
+
+
+def _daemon_state(directory: str, names: list[str]) -> list[str]:
+    return ["gto"] if os.path.basename(directory) == ".git" and "gto" in names else []
+
+
+def _internals(context: DaemonContext) -> dict[str, Any]:
+    from gto.server.client import Client
+    from gto.server.location import daemon_files
+
+    files = daemon_files(context.repo / ".git", context.env)
+    load = _logged_load(files.log)
+    name, stage, tag = context.targets["name"], context.targets["stage"], context.targets["tag"]
+    with Client.connect(files.socket) as client:
+        status = client.request("gto/status", timeout=60)
+        requests: dict[str, tuple[str, dict[str, Any]]] = {
+            "gto/show": ("gto/show", {}),
+            "gto/showVersions NAME": ("gto/showVersions", {"name": name}),
+            "gto/history NAME": ("gto/history", {"name": name}),
+            "gto/which NAME STAGE": ("gto/which", {"name": name, "stage": stage}),
+            "gto/checkRef TAG": ("gto/checkRef", {"ref": tag}),
+        }
+        latencies: dict[str, Any] = {}
+        for label, (method, params) in requests.items():
+            samples = []
+            for number in range(context.requests + 3):
+                began = time.perf_counter()
+                client.request(method, params, timeout=60)
+                if number >= 3:  # the first answers warm up the server's caches
+                    samples.append(time.perf_counter() - began)
+            latencies[label] = _percentiles(samples, (50, 99))
+        changes = _change_latencies(context, client, name, stage)
+    worst_p50 = max(found["p50_s"] for found in latencies.values())
+    worst_p99 = max(found["p99_s"] for found in latencies.values())
+    rss = status.get("memory_rss")
+    return {
+        "initial_load_s": load,
+        "initial_load_ratio": round(load / context.floor_git_s, 3) if load is not None else None,
+        "tag_count": status.get("tag_count"),
+        "rss_mib": round(rss / 2**20, 1) if rss else None,
+        "requests": latencies,
+        "request_p50_s": worst_p50,
+        "request_p99_s": worst_p99,
+        "change_p50_s": _percentiles(changes, (50,))["p50_s"],
+        "change_p95_s": _percentiles(changes, (95,))["p95_s"],
+        "changes": len(changes),
+        "change_runs_s": [round(value, 4) for value in changes],
+    }
+
+
+def _logged_load(log: Path) -> float | None:
+    """The initial load time the daemon logged ("Loaded N tags in X s"), if it did."""
+    try:
+        lines = log.read_text(errors="replace").splitlines()
+    except OSError:
+        return None
+    for line in reversed(lines):
+        found = re.search(r"Loaded \d+ tags in ([0-9.]+) s", line)
+        if found:
+            return float(found.group(1))
+    return None
+
+
+def _change_latencies(context: DaemonContext, client: Any, name: str, stage: str) -> list[float]:
+    """Seconds from ``git tag`` returning to the notification that names ``name``, per new tag."""
+    versions = client.request("gto/showVersions", {"name": name}, timeout=60)
+    commit = versions[0]["commit"]
+    env = {
+        **context.env,
+        "GIT_COMMITTER_NAME": "Bench",
+        "GIT_COMMITTER_EMAIL": "bench@example.com",
+        "GIT_AUTHOR_NAME": "Bench",
+        "GIT_AUTHOR_EMAIL": "bench@example.com",
+    }
+    found = []
+    for number in range(context.changes):
+        client.notifications.clear()
+        tag = f"{name}#{stage}#{1_000_000 + number}"
+        message = f"Assigning stage {stage} to artifact {name} (benchmark change {number})"
+        result = subprocess.run(
+            ["git", "-C", os.fspath(context.repo), "tag", "-a", "-m", message, tag, commit],
+            env=env,
+            capture_output=True,
+            check=False,
+        )
+        returned = time.perf_counter()
+        if result.returncode != 0:
+            raise RuntimeError(f"git tag failed: {result.stderr.decode(errors='replace').strip()}")
+        client.wait_notification("gto/registryChanged", timeout=30, accept=lambda params: name in params["artifacts"])
+        found.append(time.perf_counter() - returned)
+        time.sleep(0.05)  # let the watcher settle, so that each change is measured alone
+    return found
+
+
+def _percentiles(samples: Sequence[float], which: Sequence[int]) -> dict[str, Any]:
+    return {f"p{p}_s": round(percentile(samples, p), 6) for p in which} | {"n": len(samples)}

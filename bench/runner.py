@@ -318,7 +318,9 @@ def run_one(
             commands[command.label] = data
         result["baseline"] = {"status": "measured", "commit": baseline.commit, "commands": commands}
     if upstream is None:
-        result["upstream"] = daemon.not_measured("no upstream GTO: run with --upstream to install and measure it")
+        result["upstream"] = daemon.not_measured(
+            "no upstream GTO: run with --upstream to install and measure it (up to --upstream-max-size tags)"
+        )
     else:
         print("  measuring upstream GTO …", file=sys.stderr, flush=True)
         result["upstream"] = measure_upstream(upstream, repo, queries, repeats, upstream_budget, gto)
@@ -333,6 +335,10 @@ def run_one(
         cold_stdout={command.label: found_runs[command.label].stdout for command in cli},
         repeats=repeats,
         warmup=warmup,
+        targets=found["targets"],
+        floor_git_s=found_runs[FLOOR_GIT].median,
+        requests=10 * repeats,
+        changes=max(3, 2 * repeats),
     )
     if skip_daemon:
         result["daemon"] = result["daemon_internals"] = daemon.not_measured("skipped (--skip-daemon)")
@@ -342,6 +348,7 @@ def run_one(
     if result["daemon"].get("status") == "measured":
         for data in result["daemon"]["commands"].values():
             data["ratio_to_python_pass"] = round(data["median_s"] / python_pass, 3)
+    print("  measuring the daemon's internals …", file=sys.stderr, flush=True)
     result["daemon_internals"] = daemon.daemon_internals(context)
     return result
 
@@ -451,9 +458,21 @@ def table(report: dict[str, Any]) -> str:
                 lines.append(f"  {'daemon ' + label:<40} {_ms(data['median_s']):>12} {'':>8} {ratio:>7.2f}×")
         else:
             lines.append(f"  through the daemon: {run['daemon']['reason']}")
-        if run["daemon_internals"].get("status") == "measured":
-            details = {k: v for k, v in run["daemon_internals"].items() if k != "status"}
-            lines.append(f"  daemon internals: {json.dumps(details)}")
+        internals = run["daemon_internals"]
+        if internals.get("status") == "measured":
+            load = internals["initial_load_s"]
+            lines.append(
+                f"  daemon start {internals['start_s'] * 1000:.0f} ms, initial load "
+                + (f"{load * 1000:.0f} ms ({internals['initial_load_ratio']:.2f}× for-each-ref)" if load else "?")
+                + f", RSS {internals['rss_mib']} MiB, {internals['tag_count']} tags"
+            )
+            for label, found in internals["requests"].items():
+                p50, p99 = found["p50_s"] * 1000, found["p99_s"] * 1000
+                lines.append(f"  daemon request {label:<26} p50 {p50:7.2f} ms   p99 {p99:7.2f} ms")
+            lines.append(
+                f"  daemon change latency (git tag → registryChanged, {internals['changes']} tags):"
+                f" p50 {internals['change_p50_s'] * 1000:.0f} ms, p95 {internals['change_p95_s'] * 1000:.0f} ms"
+            )
         else:
             lines.append(f"  daemon internals: {run['daemon_internals']['reason']}")
     if report["targets"]:
@@ -477,6 +496,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="smoke mode: 1000 tags, packed, 2 runs, no warm-up")
     parser.add_argument("--upstream", action="store_true", help="also time the GTO from PyPI (installs it once)")
     parser.add_argument("--upstream-budget", type=float, default=120.0, help="seconds per upstream command")
+    parser.add_argument(
+        "--upstream-max-size", type=int, default=10_000, help="time upstream only up to this many tags (default 10000)"
+    )
     parser.add_argument("--baseline", metavar="REV", help="also time gto as of commit REV, in the same series")
     parser.add_argument("--skip-daemon", action="store_true", help="do not try the daemon slots")
     parser.add_argument("--label", default="", help="a note stored in the JSON report (e.g. 'before')")
@@ -518,7 +540,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         cache=args.cache_dir,
                         repeats=args.repeats,
                         warmup=args.warmup,
-                        upstream=upstream,
+                        upstream=upstream if size <= args.upstream_max_size else None,
                         upstream_budget=args.upstream_budget,
                         skip_daemon=args.skip_daemon,
                         baseline=baseline,
@@ -542,6 +564,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "quick": args.quick,
             "seed": args.seed,
             "upstream": args.upstream,
+            "upstream_budget_s": args.upstream_budget,
+            "upstream_max_size": args.upstream_max_size,
             "baseline": args.baseline,
         },
         "runs": runs,

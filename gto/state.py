@@ -197,7 +197,13 @@ def classify_records(records: Iterable[TagRecord]) -> tuple[dict[str, list[TagEv
 
     Non-registry tags are skipped silently unless they look like a mistyped registry tag.
     """
-    grouped: dict[str, list[TagEvent]] = {}
+    grouped, problems = _classify(records)
+    return {name: [TagEvent(parsed, record) for parsed, record in pairs] for name, pairs in grouped.items()}, problems
+
+
+def _classify(records: Iterable[TagRecord]) -> tuple[dict[str, list[tuple[ParsedTag, TagRecord]]], list[TagProblem]]:
+    """``classify_records`` with plain pairs: a full read builds no ``TagEvent`` per tag."""
+    grouped: dict[str, list[tuple[ParsedTag, TagRecord]]] = {}
     problems: list[TagProblem] = []
     for record in records:
         parsed = parse_tag(record.name)
@@ -230,7 +236,7 @@ def classify_records(records: Iterable[TagRecord]) -> tuple[dict[str, list[TagEv
                 )
             )
             continue
-        grouped.setdefault(parsed.artifact, []).append(TagEvent(parsed, record))
+        grouped.setdefault(parsed.artifact, []).append((parsed, record))
     return grouped, problems
 
 
@@ -248,7 +254,14 @@ def _newest(events: Sequence[Event], winner: EventKind) -> Event | None:
 def build_artifact(
     name: str, tag_events: Sequence[TagEvent], annotation: Annotation | None
 ) -> tuple[ArtifactState, tuple[TagProblem, ...]]:
-    """Build one artifact from its annotated registry tags (any order) and its annotation.
+    """Build one artifact from its annotated registry tags (any order) and its annotation."""
+    return _build_artifact(name, [(item.parsed, item.record) for item in tag_events], annotation)
+
+
+def _build_artifact(
+    name: str, tags: Sequence[tuple[ParsedTag, TagRecord]], annotation: Annotation | None
+) -> tuple[ArtifactState, tuple[TagProblem, ...]]:
+    """``build_artifact`` on (parsed tag, record) pairs.
 
     This runs once per artifact on every full read (100,000 tags on big registries), hence its
     plain style: it settles which version each stage tag belongs to before making any event, so
@@ -257,11 +270,11 @@ def build_artifact(
     # Times are compared as POSIX timestamps: the order is the same (tag dates have whole
     # seconds), and comparing datetimes with different UTC offsets costs several times more.
     # The index keeps keys unique, so that sorting never compares the items themselves.
-    ordered: list[tuple[float, str, int, TagEvent]] = []
-    for index, item in enumerate(tag_events):
-        created_at = item.record.created_at
+    ordered: list[tuple[float, str, int, ParsedTag, TagRecord]] = []
+    for index, (parsed, record) in enumerate(tags):
+        created_at = record.created_at
         assert created_at is not None
-        ordered.append((created_at.timestamp(), item.record.name, index, item))
+        ordered.append((created_at.timestamp(), record.name, index, parsed, record))
     ordered.sort()
     problems: list[TagProblem] = []
 
@@ -272,12 +285,10 @@ def build_artifact(
     versions_at_commit: dict[str, list[str]] = {}
     newest_kind: dict[str, tuple[float, Action]] = {}
     last_deregistration: dict[str, float] = {}
-    for when, _, _, item in ordered:
-        parsed = item.parsed
+    for when, _, _, parsed, record in ordered:
         action = parsed.action
         if action is Action.REGISTER or action is Action.DEREGISTER:
             named = parsed.version
-            record = item.record
             assert named is not None and record.commit is not None
             if action is Action.REGISTER:
                 if named not in version_commit:
@@ -314,8 +325,7 @@ def build_artifact(
     per_version: dict[str, list[tuple[tuple[float, int, str, int], Event]]] = {}
     kinds = _KIND_OF_ACTION
     priorities = KIND_PRIORITY
-    for when, tag, index, item in ordered:
-        parsed, record = item.parsed, item.record
+    for when, tag, index, parsed, record in ordered:
         tagged = record.commit
         assert tagged is not None and record.created_at is not None
         action = parsed.action
@@ -454,12 +464,12 @@ def compute_state(records: Iterable[TagRecord], annotations: Mapping[str, Annota
     Artifacts listed only in annotations exist with no versions ("annotated only").
     """
     record_list = list(records)
-    grouped, problems = classify_records(record_list)
+    grouped, problems = _classify(record_list)
     artifacts: dict[str, ArtifactState] = {}
     events_by_tag: dict[str, Event] = {}
     artifact_problems: dict[str, tuple[TagProblem, ...]] = {}
     for name in sorted(set(grouped) | set(annotations)):
-        state, found = build_artifact(name, grouped.get(name, ()), annotations.get(name))
+        state, found = _build_artifact(name, grouped.get(name, ()), annotations.get(name))
         artifacts[name] = state
         if found:
             artifact_problems[name] = found

@@ -15,6 +15,7 @@ Error mapping (SPEC §5.1), all here and nowhere else:
 
 from __future__ import annotations
 
+import copy
 import os
 import sys
 import traceback as tb
@@ -136,16 +137,51 @@ def start() -> Session:
     return session
 
 
-_command: Any = None
+# The click command per invoked command name (None: the whole app), built on first use.
+_commands: dict[str | None, Any] = {}
 
 
-def _click_command() -> Any:
-    global _command
-    if _command is None:
-        from gto.cli.app import app
+def _click_command(args: Sequence[str] = ()) -> Any:
+    """The click command that runs ``args``: an app holding only the command they name.
 
-        _command = typer.main.get_command(app)
-    return _command
+    Typer inspects the signature of every command it builds, which costs more than many gto
+    commands take to run; a command line needs only its own. The whole app is built for what
+    needs it: no command (help of the app, ``--version``), an unknown command (click's message
+    lists the close ones), a command group (``gto daemon …``).
+    """
+    from gto.cli.app import app
+
+    name = _invoked(args, app)
+    command = _commands.get(name)
+    if command is None:
+        if name is None:
+            command = typer.main.get_command(app)
+        else:
+            single = copy.copy(app)
+            single.registered_commands = [info for info in app.registered_commands if _name_of(info) == name]
+            single.registered_groups = []
+            command = typer.main.get_command(single)
+        _commands[name] = command
+    return command
+
+
+def _name_of(info: Any) -> str:
+    return str(info.name or typer.main.get_command_name(info.callback.__name__))
+
+
+def _invoked(args: Sequence[str], app: typer.Typer) -> str | None:
+    """The command ``args`` run, when it is a plain command of ``app``; else None.
+
+    The app's own options (``--traceback``, ``--version``, ``-h/--help``) take no value, so the
+    first word that is not an option names the command.
+    """
+    for word in args:
+        if word in ("--", "-h", "--help", "--version"):
+            return None
+        if not word.startswith("-"):
+            names = {_name_of(info) for info in app.registered_commands}
+            return word if word in names else None
+    return None
 
 
 def run(
@@ -178,7 +214,7 @@ def run(
 
 def _invoke(args: list[str], session: Session) -> int:
     try:
-        result = _click_command().main(args=args, prog_name="gto", standalone_mode=False)
+        result = _click_command(args).main(args=args, prog_name="gto", standalone_mode=False)
     except ClickException as error:
         error.show(file=session.stderr if session.stderr is not None else sys.stderr)
         return int(error.exit_code)
