@@ -66,7 +66,10 @@ def fingerprint(watched: WatchedPaths) -> tuple[int, int]:
     """A cheap summary of every watched file's identity: equal summaries mean nothing was rewritten.
 
     Git writes a ref by renaming a new file over the old one, so a rewrite changes the inode even
-    when size and time look the same. The sum does not depend on the order directories list in.
+    when size and time look the same. In the ref trees the name and inode of each file, which
+    the directory listing itself gives, are enough: no ``stat`` per loose ref (the daemon runs
+    this before every command it answers, and a registry may hold 100,000 loose refs).
+    Directories count with their modification time. The sum does not depend on listing order.
     """
     count = 0
     total = 0
@@ -80,13 +83,15 @@ def fingerprint(watched: WatchedPaths) -> tuple[int, int]:
                 continue
             for entry in entries:
                 try:
-                    info = entry.stat(follow_symlinks=False)
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(entry.path)
+                        identity = entry.stat(follow_symlinks=False).st_mtime_ns
+                    else:
+                        identity = entry.inode()
                 except FileNotFoundError:
                     continue
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append(entry.path)
                 count += 1
-                total += hash((entry.path, info.st_ino, info.st_mtime_ns, info.st_size))
+                total += hash((entry.path, identity))
     for file in watched.files:
         try:
             info = os.stat(file, follow_symlinks=False)
