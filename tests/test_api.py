@@ -494,3 +494,32 @@ def test_annotate_errors_leave_the_file_alone(repo: Repo) -> None:
     with pytest.raises(AnnotationsError):
         api.annotate(repo.path, "b", type="model")
     assert file.read_text() == "a: [broken\n"
+
+
+# --- partial loads ---------------------------------------------------------------------------
+
+
+def test_a_load_of_some_artifacts_reads_them_exactly_as_the_whole_registry(repo: Repo) -> None:
+    # Names that share prefixes, a monorepo name, a stage with "/", and misshapen tags.
+    repo.commit({"artifacts.yaml": "a:\n  type: model\nonly:\n  type: dataset\n"})
+    for tag in ("a@v1.0.0", "a#env/prod#1", "a#dev#2", "a-b@v1.0.0", "ab@v1.0.0", "dir/x=a@v2.0.0", "a@created"):
+        repo.tag(tag)
+    repo.lightweight_tag("a#prod#3")
+    repo.commit()
+    repo.tag("a@v1.1.0")
+    repo.tag("dir/x=a#prod#1")
+    whole = api.load(repo.path)
+    for names in (["a"], ["dir/x:a"], ["a-b", "ab"], ["only"], ["a", "dir/x:a"]):
+        part = api.load(repo.path, artifacts=names)
+        assert part.scope == frozenset(names)
+        assert dict(part.state.artifacts) == {name: whole.state.artifacts[name] for name in names}
+        for name in names:
+            assert api.history(part, name) == api.history(whole, name)
+            assert api.show_versions(part, name) == api.show_versions(whole, name)
+    assert api.check_ref(api.load(repo.path, artifacts=["a"]), "a#env/prod#1") == api.check_ref(whole, "a#env/prod#1")
+    nothing = api.load(repo.path, artifacts=[])
+    assert dict(nothing.state.artifacts) == {} and nothing.state.tag_count == 0
+    # Queries over the whole registry refuse a partial one.
+    for call in (api.show_registry, api.history, api.stages):
+        with pytest.raises(ValueError, match="whole registry"):
+            call(nothing)

@@ -15,6 +15,7 @@ from gto.tags import (
     is_valid_name,
     next_counter,
     parse_tag,
+    tag_patterns,
 )
 
 REG, DEREG, ASSIGN, UNASSIGN, DEPR = (
@@ -190,3 +191,10 @@ def test_next_counter_is_per_artifact_across_actions_and_stages() -> None:
     assert next_counter(tags, "other") == 41
     assert next_counter(tags, "new") == 1
     assert next_counter(["d=rf#prod#5", "rf#prod#2"], "d:rf") == 6
+
+
+def test_tag_patterns_match_every_tag_of_an_artifact_and_no_other() -> None:
+    assert tag_patterns(None) == tag_patterns([]) == []
+    assert tag_patterns(["dir/x:a", "b"]) == ["b@*", "b#*", "b#*/**", "dir/x=a@*", "dir/x=a#*", "dir/x=a#*/**"]
+    with pytest.raises(InvalidNameError):
+        tag_patterns(["a*"])
