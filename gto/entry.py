@@ -190,9 +190,7 @@ def _through_daemon(argv: list[str], cwd: str, environ: Mapping[str, str], mode:
     return answer
 
 
-def _ask(
-    socket_path: Path, argv: list[str], cwd: str, environ: Mapping[str, str]
-) -> tuple[str, str, int] | None:
+def _ask(socket_path: Path, argv: list[str], cwd: str, environ: Mapping[str, str]) -> tuple[str, str, int] | None:
     from gto.server.client import Client, ConnectionClosed, RemoteError
 
     if not os.path.exists(socket_path):
