@@ -623,9 +623,8 @@ def _registration_tag(
             raise AlreadyRegisteredError(f"Version '{version}' already was registered.")
     else:
         version = _next_version(artifact, part)
-    counter = next_counter(git.tag_names(registry.repo), name) if options.simple is False else None
     message = options.message or f"Registering artifact {name} version {version}"
-    return ParsedTag(name, Action.REGISTER, version=version, counter=counter), message
+    return ParsedTag(name, Action.REGISTER, version=version), message
 
 
 def register(
@@ -646,7 +645,8 @@ def register(
     part = _bump_part(version, bump_major, bump_minor, bump_patch)
     commit = git.resolve_commit(registry.repo, ref)
     intent, message = _registration_tag(registry, name, commit, version, part, options)
-    change = _create(registry, intent, commit, message, options, counted=False)
+    # A counter, when asked for, is allocated by _create, which retries when a writer races it.
+    change = _create(registry, intent, commit, message, options, counted=options.simple is False)
     return _finish(registry, [change], [], options)
 
 
@@ -802,10 +802,9 @@ def deregister(
         raise VersionNotFoundError(f"Version '{version}' of artifact '{name}' is not registered")
     if not target.active and not options.force:
         raise AlreadyDeregisteredError(f"Version '{target.version}' of artifact '{name}' is already deregistered")
-    counter = next_counter(git.tag_names(registry.repo), name) if options.simple is False else None
-    intent = ParsedTag(name, Action.DEREGISTER, version=target.version, counter=counter)
+    intent = ParsedTag(name, Action.DEREGISTER, version=target.version)
     message = options.message or f"Deregistering artifact {name} version {target.version}"
-    change = _create(registry, intent, target.commit, message, options, counted=False)
+    change = _create(registry, intent, target.commit, message, options, counted=options.simple is False)
     return _finish(registry, [change], [], options)
 
 
