@@ -21,6 +21,7 @@ the path ``find_repo`` resolved, never by whatever a parent process left in the 
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -54,6 +55,7 @@ __all__ = [
     "read_file",
     "read_files",
     "read_tags",
+    "read_tags_by_id",
     "resolve_commit",
     "tag_names",
 ]
@@ -310,8 +312,10 @@ class _TagReader:
     then re-decoded with ``replace``, so bad encodings read as U+FFFD and never crash.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, ids: dict[str, str] | None = None) -> None:
         self.records: list[TagRecord] = []
+        # When given, filled with each listed tag's name and the id of the object its ref names.
+        self.ids = ids
         # Index in ``records`` -> id of a tag object that points at another tag object.
         self.chains: dict[int, str] = {}
         self._fields: list[str] = []  # complete fields of the record still arriving
@@ -354,6 +358,7 @@ class _TagReader:
         """
         records = self.records
         chains = self.chains
+        ids = self.ids
         zones = _TIMEZONES
         from_timestamp = datetime.fromtimestamp
         for start in range(0, end, _FIELD_COUNT):
@@ -371,6 +376,8 @@ class _TagReader:
             name = ref[_TAGS_PREFIX_LENGTH:]
             if not name.isascii():
                 name = _clean(name)
+            if ids is not None:
+                ids[name] = oid
             if kind != "tag":
                 records.append(TagRecord(name, False, oid if kind == "commit" else None))
                 continue
@@ -436,7 +443,7 @@ def _zone(offset: str) -> timezone:
     return zone
 
 
-def list_tags(repo: RepoPaths, patterns: Sequence[str] = ()) -> list[TagRecord]:
+def list_tags(repo: RepoPaths, patterns: Sequence[str] = (), *, ids: dict[str, str] | None = None) -> list[TagRecord]:
     """Every tag under ``refs/tags`` with what git says about it, sorted by name.
 
     One ``git for-each-ref`` process, whose output is parsed while git is still writing it;
@@ -447,8 +454,11 @@ def list_tags(repo: RepoPaths, patterns: Sequence[str] = ()) -> list[TagRecord]:
     ``patterns`` limits the listing to the tags whose names match one of them, as git matches
     ref patterns (``churn@*``; ``*`` stops at ``/``, ``**`` does not): git then reads only the
     matching tags' objects, which makes reading one artifact's tags cheap in any registry.
+
+    ``ids``, when given, receives each listed tag's name and the id of the object its ref
+    names (what ``list_tag_ids`` gives), read in the same pass.
     """
-    reader = _TagReader()
+    reader = _TagReader(ids)
     refs = [f"refs/tags/{pattern}" for pattern in patterns] or ["refs/tags"]
     process = _spawn(repo.work_tree, ["for-each-ref", f"--format={_TAG_FORMAT}", *refs])
     with process:
@@ -468,7 +478,9 @@ def list_tags(repo: RepoPaths, patterns: Sequence[str] = ()) -> list[TagRecord]:
             drain.join()
         process.wait()
     if process.returncode != 0:
-        return _list_tags_around_broken_refs(repo, b"".join(errors), refs)
+        if ids is not None:
+            ids.clear()
+        return _list_tags_around_broken_refs(repo, b"".join(errors), refs, ids)
     _finish(reader)
     return _peel_chains(repo, reader)
 
@@ -506,7 +518,9 @@ def _peel_chains(repo: RepoPaths, reader: _TagReader) -> list[TagRecord]:
     return records
 
 
-def _list_tags_around_broken_refs(repo: RepoPaths, stderr: bytes, refs_wanted: Sequence[str]) -> list[TagRecord]:
+def _list_tags_around_broken_refs(
+    repo: RepoPaths, stderr: bytes, refs_wanted: Sequence[str], ids: dict[str, str] | None = None
+) -> list[TagRecord]:
     """``list_tags`` for a repository where a tag points at a missing object.
 
     for-each-ref stops at the first such tag, so list names and ids (which needs no object),
@@ -527,7 +541,7 @@ def _list_tags_around_broken_refs(repo: RepoPaths, stderr: bytes, refs_wanted: S
     wanted = [os.fsdecode(ref) for oid, ref in refs if oid not in missing]
     if len(wanted) == len(refs):
         raise GitError(f"Cannot list tags: {_summary(stderr)}")
-    reader = _TagReader()
+    reader = _TagReader(ids)
     # Ref names cannot contain glob characters, so each name is a pattern matching only itself.
     for batch in _batches(wanted, limit=64_000):
         result = _run(repo.work_tree, ["for-each-ref", f"--format={_TAG_FORMAT}", *batch])
@@ -595,6 +609,91 @@ def read_tags(repo: RepoPaths, names: Iterable[str]) -> list[TagRecord]:
     _feed(reader, result.stdout)
     _finish(reader)
     return [record for record in _peel_chains(repo, reader) if record.name in wanted]
+
+
+def read_tags_by_id(repo: RepoPaths, ids: Mapping[str, str]) -> list[TagRecord]:
+    """The records of the tags in ``ids`` (name -> id of the object the ref names), as ``list_tags`` reads them.
+
+    One ``git cat-file --batch`` reads the objects by id (plus one ``--batch-check`` when tags
+    point at tags). Unlike ``for-each-ref`` given names, which reads every loose ref of the
+    repository first (seconds with 100,000 of them), it costs the same for one tag among any
+    number. Tags whose object is missing are left out, as ``list_tags`` leaves them out.
+    """
+    names = list(ids)
+    if not names:
+        return []
+    objects = _read_objects(repo, [ids[name] for name in names])
+    fields: list[str] = []
+    for name, found in zip(names, objects, strict=True):
+        if found is not None:
+            fields.extend(_object_fields(name, ids[name], *found))
+    reader = _TagReader()
+    if reader._add(fields, len(fields)) != len(fields):
+        raise GitError("Unexpected output from git cat-file")
+    return _peel_chains(repo, reader)
+
+
+def _object_fields(name: str, oid: str, kind: bytes, raw: bytes) -> list[str]:
+    """The for-each-ref fields of ``_TAG_FORMAT`` for one object, computed as git computes them.
+
+    Git reads a tag object as a C string (up to a NUL); its header ends at the first empty line
+    and the message starts after any further empty lines; the tagger's name is what precedes
+    " <", the e-mail what "<" and ">" enclose, and the raw date is normalised to
+    "<epoch> <+hhmm>" (empty when the line has no ">").
+    """
+
+    def text(value: bytes) -> str:
+        return value.decode("utf-8", "surrogateescape")
+
+    ref = f"refs/tags/{name}"
+    if kind != b"tag":
+        return ["", ref, text(kind), oid, "", "", "", "", "", ""]
+    raw = raw.partition(b"\0")[0]
+    end = raw.find(b"\n\n")
+    header = raw if end < 0 else raw[: end + 1]
+    message = b"" if end < 0 else raw[end + 1 :].lstrip(b"\n")
+    target = target_kind = tagger = b""
+    for line in header.split(b"\n"):
+        word, _, value = line.partition(b" ")
+        if word == b"object" and not target:
+            target = value
+        elif word == b"type" and not target_kind:
+            target_kind = value
+        elif word == b"tagger":
+            tagger = value
+            break
+    name_end = tagger.find(b" <")
+    opening = tagger.find(b"<")
+    closing = tagger.find(b">", opening) if opening >= 0 else -1
+    email = tagger[opening : closing + 1] if closing >= 0 else b""
+    return [
+        str(len(message)),
+        ref,
+        "tag",
+        oid,
+        text(target_kind),
+        text(target),
+        text(tagger[:name_end]) if name_end >= 0 else "",
+        text(email),
+        _raw_date(tagger),
+        text(message),
+    ]
+
+
+_DATE = re.compile(rb"\s*\+?(\d*)\s*([+-]?\d*)")
+
+
+def _raw_date(ident: bytes) -> str:
+    """``%(taggerdate:raw)`` of an ident line: what follows the e-mail, read as git reads it."""
+    closing = ident.find(b">")
+    if closing < 0 or closing + 1 == len(ident):
+        return ""
+    match = _DATE.match(ident, closing + 2)
+    if match is None:
+        return ""
+    epoch = int(match.group(1) or b"0")
+    offset = int(match.group(2)) if match.group(2) not in (b"", b"+", b"-") else 0
+    return f"{epoch} {offset:+05d}"
 
 
 def tag_names(repo: RepoPaths) -> set[str]:

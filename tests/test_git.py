@@ -887,3 +887,40 @@ def test_read_tags_of_many_names_lists_every_tag_once(repo: Repo, paths: git.Rep
     names = [f"t{index}@v1.0.0" for index in range(0, 400, 2)] + [f"t{index}@v1.0.0" for index in range(1, 300, 2)]
     assert processes(lambda: git.read_tags(paths, names)) == 1
     assert sorted(r.name for r in git.read_tags(paths, names)) == sorted(names)
+
+
+def test_read_tags_by_id_reads_objects_exactly_as_list_tags_does(repo: Repo, paths: git.RepoPaths) -> None:
+    commit = repo.git("rev-parse", "HEAD")
+    repo.tag("plain@v1.0.0", message="one")
+    repo.tag("lines@v1.0.0", message="line1\n\nline3\n\n")
+    run_git(repo, "tag", "-a", "offset@v1.0.0", "-m", "x", env={"GIT_COMMITTER_DATE": f"{EPOCH} +0130"})
+    repo.lightweight_tag("light")
+    repo.git("tag", "-a", "nested", "plain@v1.0.0", "-m", "tag on a tag")
+    repo.git("tag", "-a", "tree", "HEAD^{tree}", "-m", "tag on a tree")
+    # Hand-made objects that git tag never writes, stored as they are (hash-object --literally).
+    odd = {
+        "no-email": b"tagger NoEmail 1700000000 +0000\n\nmsg\n",
+        "no-tagger": b"\nno tagger\n",
+        "blank-lines": b"tagger X <x@y> 1700000000 -0000\n\n\n\nleading blanks\n",
+        "no-message": b"tagger X <x@y> 1700000000 +0000\n",
+        "signed": b"tagger X <x@y> 1 +0000\n\nmsg\n-----BEGIN PGP SIGNATURE-----\nabc\n-----END PGP SIGNATURE-----\n",
+        "latin1": "tagger Ünï <x@y> 1700000000 +0530\n\n".encode() + b"\xff\xfe bad utf8\n",
+        "garbage-date": b"tagger X <x@y> garbage\n\nmsg\n",
+        "no-date": b"tagger X <x@y>\n\nmsg\n",
+        "huge-date": b"tagger X <x@y> 99999999999999999999 +0000\n\nmsg\n",
+        "odd-offset": b"tagger  <> 1 +9999\n\nm",
+        "nul": b"tagger X <x@y> 1700000000 +0000\n\nbefore\0after\n",
+    }
+    for name, rest in odd.items():
+        body = f"object {commit}\ntype commit\ntag {name}\n".encode() + rest
+        oid = run_git(repo, "hash-object", "-t", "tag", "-w", "--stdin", "--literally", input=body)
+        run_git(repo, "update-ref", f"refs/tags/{name}", oid)
+    ids: dict[str, str] = {}
+    listed = git.list_tags(paths, ids=ids)
+    assert ids == git.list_tag_ids(paths)
+
+    assert processes(lambda: git.read_tags_by_id(paths, ids)) == 2  # the objects, and a chain to peel
+    assert by_name(git.read_tags_by_id(paths, ids)) == by_name(listed)
+    assert git.read_tags_by_id(paths, {"light": ids["light"]}) == [by_name(listed)["light"]]
+    assert git.read_tags_by_id(paths, {"gone": "0" * 40}) == []
+    assert git.read_tags_by_id(paths, {}) == []
