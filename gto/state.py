@@ -10,7 +10,7 @@ artifacts whose tags changed: ``update_state`` does that, and gives the same sta
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -510,24 +510,30 @@ def update_state(
     old_records: Mapping[str, TagRecord],
     new_records: Mapping[str, TagRecord],
     annotations: Mapping[str, Annotation],
+    *,
+    changed: Collection[str] | None = None,
 ) -> StateUpdate:
     """Rebuild only what changed: ``state`` was computed from ``old_records`` (keyed by tag name).
 
-    The result equals ``compute_state(new_records.values(), annotations)``. The cost is one
-    comparison per record plus the rebuild of the artifacts whose tags or annotation changed,
-    so a long-running process can follow a registry of 100,000 tags one tag at a time.
+    The result equals ``compute_state(new_records.values(), annotations)``. The cost is the
+    rebuild of the artifacts whose tags or annotation changed, plus one comparison per record
+    unless the caller names the tags that may differ in ``changed`` (a superset is fine): so a
+    long-running process follows a registry of 100,000 tags one tag at a time.
     """
-    # Unchanged records are usually the very same objects: the identity test spares most comparisons.
-    changed = {
-        name
-        for name, record in new_records.items()
-        if (before := old_records.get(name)) is not record and before != record
-    }
-    changed.update(old_records.keys() - new_records.keys())
+    if changed is None:
+        # Unchanged records are usually the very same objects: the identity test spares most comparisons.
+        touched = {
+            name
+            for name, record in new_records.items()
+            if (before := old_records.get(name)) is not record and before != record
+        }
+        touched.update(old_records.keys() - new_records.keys())
+    else:
+        touched = set(changed)
 
     # The artifacts to rebuild: those a changed tag belongs to, and those whose annotation changed.
     affected: set[str] = set()
-    for name in changed:
+    for name in touched:
         parsed = parse_tag(name)
         if parsed is not None:
             affected.add(parsed.artifact)
@@ -537,7 +543,7 @@ def update_state(
     affected.update(name for name in annotations if name not in state.artifacts)
 
     # Tags of an affected artifact that did not change are read again from the new records.
-    grouped, record_problems = classify_records(new_records[name] for name in changed if name in new_records)
+    grouped, record_problems = classify_records(new_records[name] for name in touched if name in new_records)
     for name in affected:
         previous = state.artifacts.get(name)
         if previous is None:
@@ -545,7 +551,7 @@ def update_state(
         kept = [
             TagEvent(parsed, new_records[event.tag])
             for event in previous.events
-            if event.tag is not None and event.tag not in changed and (parsed := parse_tag(event.tag)) is not None
+            if event.tag is not None and event.tag not in touched and (parsed := parse_tag(event.tag)) is not None
         ]
         if kept:
             grouped.setdefault(name, []).extend(kept)
@@ -576,7 +582,7 @@ def update_state(
         if built != old:
             differs.add(name)
 
-    kept_problems = [p for p in state.problems if p.kind in _RECORD_PROBLEMS and p.tag not in changed]
+    kept_problems = [p for p in state.problems if p.kind in _RECORD_PROBLEMS and p.tag not in touched]
     found_problems = kept_problems + record_problems + [p for found in artifact_problems.values() for p in found]
     new_state = RegistryState(
         artifacts={name: artifacts[name] for name in sorted(artifacts)},

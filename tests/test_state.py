@@ -345,6 +345,10 @@ def test_update_state_equals_compute_state(old_pool, new_pool, random, old_choic
         if state.artifacts.get(name) != expected.artifacts.get(name)
     }
     assert update.artifacts == changed
+    # A caller that knows which tags may have changed (a superset) gets the very same update.
+    moved = {name for name in old_records.keys() | new_records.keys() if old_records.get(name) != new_records.get(name)}
+    named = moved | {name for name in new_records if random.random() < 0.3}
+    assert update_state(state, old_records, new_records, new_annotations, changed=named) == update
 
 
 def test_update_state_with_nothing_changed_changes_nothing() -> None:
