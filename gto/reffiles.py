@@ -1,0 +1,291 @@
+"""Following tag refs through git's ref files, without running git: which tags changed, cheaply.
+
+Git's ``files`` ref backend keeps a tag either as a loose file ``refs/tags/<name>`` holding an
+object id or as a line of ``packed-refs``; a loose file wins over a packed line. A long-running
+reader that must notice one new tag among 100,000 cannot ask git each time: ``for-each-ref``
+reads every loose ref, seconds with that many. ``TagRefs`` remembers what one look saw: each
+directory under ``refs/tags`` with its identity (inode, modification time) and its entries
+(name, inode), the id each loose ref held, and ``packed-refs``' identity and lines. ``changes``
+stats the directories and ``packed-refs`` again, lists only the directories whose identity
+moved, reads only the loose refs whose inode is new, parses ``packed-refs`` only when it was
+replaced, and names the tags whose id changed. ``unchanged`` is the same check with stats only.
+
+Git writes a ref by renaming a lock file over it: the ref gets a new inode and its directory a
+new modification time; ``packed-refs`` is replaced the same way. File times come from a coarse
+clock, so a directory modified within ``RACY_NS`` of a look could change again without its time
+moving: such a listing is not trusted, and the next look lists that directory again.
+
+What this module does not understand (the ``reftable`` backend, a symbolic or unreadable loose
+tag ref) makes it give up with None; callers then ask git (``gto.git.list_tag_ids``).
+
+What it must not do: run git, read objects, or know anything of the GTO tag grammar.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["RACY_NS", "TagRefs", "changes", "look", "unchanged", "uses_reftable"]
+
+# Listings of directories modified this recently before the look are not trusted (file times
+# advance in clock ticks of a few milliseconds; the margin covers them many times over).
+RACY_NS = 100_000_000
+_HEX = frozenset("0123456789abcdef")
+
+# (inode, modification time in ns), or None for a listing that must be made again next time.
+_Identity = tuple[int, int] | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Directory:
+    """One directory under ``refs/tags`` as listed: loose refs by entry name, and subdirectories."""
+
+    identity: _Identity
+    files: Mapping[str, int]  # entry name -> inode
+    subdirectories: tuple[str, ...]  # relative paths below refs/tags
+
+
+@dataclass(frozen=True, slots=True)
+class TagRefs:
+    """Where every tag ref pointed at one look, and what it takes to look again cheaply.
+
+    ``ids`` maps each tag name (as git lists it, invalid UTF-8 read as U+FFFD) to the id of
+    the object its ref names.
+    """
+
+    ids: Mapping[str, str]
+    _loose: Mapping[str, str]
+    _packed: Mapping[str, str]
+    _packed_identity: _Identity
+    _directories: Mapping[str, _Directory]
+
+
+class _Unsupported(Exception):
+    """Something in the ref files this module does not read (git must list the refs)."""
+
+
+def look(common_dir: Path, list_ids: Callable[[], Mapping[str, str]]) -> TagRefs | None:
+    """A first look: the ref files listed, then ``list_ids()`` (git's own listing) for the ids.
+
+    The files are listed before git lists the refs, so whatever changes in between moves a
+    directory or ``packed-refs`` after this look and is seen by the next one. The ids of loose
+    refs come from git's listing rather than from reading 100,000 files. None when the
+    repository's refs are not plain files (``list_ids`` is then not called).
+    """
+    taken = time.time_ns()
+    if uses_reftable(common_dir):
+        return None
+    try:
+        directories = _list_tree(_tags_root(common_dir), {}, taken)
+        packed_identity = _identity(common_dir / "packed-refs", taken)
+        packed = _read_packed(common_dir / "packed-refs")
+    except _Unsupported:
+        return None
+    ids = dict(list_ids())
+    loose = {name: ids.get(name, "") for name in _loose_names(directories)}
+    return TagRefs(ids, loose, packed, packed_identity, directories)
+
+
+def changes(common_dir: Path, refs: TagRefs) -> tuple[TagRefs, frozenset[str]] | None:
+    """Look again: the new ``TagRefs`` and the names of the tags added, removed or moved.
+
+    Costs one ``stat`` per directory under ``refs/tags`` plus ``packed-refs`` when nothing
+    changed; a changed directory is listed again (its loose refs whose inode is new are read),
+    a replaced ``packed-refs`` parsed again. None when the refs can no longer be read here.
+    """
+    taken = time.time_ns()
+    if uses_reftable(common_dir):
+        return None
+    root = _tags_root(common_dir)
+    try:
+        directories = _list_tree(root, refs._directories, taken)
+        packed_path = common_dir / "packed-refs"
+        packed_identity = _identity(packed_path, taken)
+        candidates: set[str] = set()
+        packed = refs._packed
+        if packed_identity is None or packed_identity != refs._packed_identity:
+            packed = _read_packed(packed_path)
+            old_packed = refs._packed
+            candidates.update(name for name, oid in packed.items() if old_packed.get(name) != oid)
+            candidates.update(old_packed.keys() - packed.keys())
+        loose = refs._loose
+        if directories is not refs._directories:
+            loose = dict(loose)
+            _apply_listings(root, refs._directories, directories, loose, candidates)
+    except _Unsupported:
+        return None
+    if not candidates:
+        return TagRefs(refs.ids, loose, packed, packed_identity, directories), frozenset()
+    ids = dict(refs.ids)
+    for name in candidates:
+        oid = loose.get(name) or packed.get(name)
+        if oid:
+            ids[name] = oid
+        else:
+            ids.pop(name, None)
+    changed = frozenset(name for name in candidates if refs.ids.get(name) != ids.get(name))
+    return TagRefs(ids, loose, packed, packed_identity, directories), changed
+
+
+def unchanged(common_dir: Path, refs: TagRefs) -> bool:
+    """Whether a look now would find exactly ``refs`` again (stats only, no listing)."""
+    taken = time.time_ns()
+    if refs._packed_identity is None or _identity(common_dir / "packed-refs", taken) != refs._packed_identity:
+        return False
+    root = _tags_root(common_dir)
+    for relative, directory in refs._directories.items():
+        if directory.identity is None or _identity(_join(root, relative), taken) != directory.identity:
+            return False
+    return True
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the files
+
+
+def _tags_root(common_dir: Path) -> str:
+    return os.path.join(common_dir, "refs", "tags")
+
+
+def _join(root: str, relative: str) -> str:
+    return os.path.join(root, relative) if relative else root
+
+
+def uses_reftable(common_dir: Path) -> bool:
+    """Whether the repository keeps its refs in git's ``reftable`` format (not read here)."""
+    return os.path.isdir(os.path.join(common_dir, "reftable"))
+
+
+def _identity(path: str | Path, taken: int) -> _Identity:
+    """The identity of ``path`` to compare at the next look: (0, 0) when it does not exist,
+    None when it was modified too shortly before ``taken`` to be trusted."""
+    try:
+        info = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return (0, 0)
+    if info.st_mtime_ns >= taken - RACY_NS:
+        return None
+    return (info.st_ino, info.st_mtime_ns)
+
+
+def _list_tree(root: str, previous: Mapping[str, _Directory], taken: int) -> Mapping[str, _Directory]:
+    """Every directory under ``root`` (keyed by relative path), reusing unchanged listings.
+
+    Returns ``previous`` itself when no directory changed, so that callers can tell cheaply.
+    """
+    directories: dict[str, _Directory] = {}
+    same = True
+    stack = [""]
+    while stack:
+        relative = stack.pop()
+        path = _join(root, relative)
+        identity = _identity(path, taken)
+        if identity == (0, 0):
+            same = False  # the directory is gone (or refs/tags was never created)
+            continue
+        old = previous.get(relative)
+        if old is not None and identity is not None and old.identity == identity:
+            directories[relative] = old
+            stack.extend(old.subdirectories)
+            continue
+        same = False
+        try:
+            with os.scandir(path) as listing:
+                entries = [(entry.name, entry.inode(), entry.is_dir(follow_symlinks=False)) for entry in listing]
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        # Every entry in one pass over the listing; subdirectories and lock files are few.
+        files = {name: inode for name, inode, is_dir in entries if not is_dir}
+        subdirectories = [f"{relative}/{name}" if relative else name for name, _, is_dir in entries if is_dir]
+        for name in [name for name in files if name.endswith(".lock")]:
+            del files[name]
+        directories[relative] = _Directory(identity, files, tuple(subdirectories))
+        stack.extend(subdirectories)
+    if same and len(directories) == len(previous):
+        return previous
+    return directories
+
+
+def _loose_names(directories: Mapping[str, _Directory]) -> list[str]:
+    return [_tag_name(relative, name) for relative, directory in directories.items() for name in directory.files]
+
+
+def _tag_name(relative: str, entry: str) -> str:
+    name = f"{relative}/{entry}" if relative else entry
+    # Names as git lists them: the bytes that are not UTF-8 read as U+FFFD.
+    return name if name.isascii() else name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _apply_listings(
+    root: str,
+    old: Mapping[str, _Directory],
+    new: Mapping[str, _Directory],
+    loose: dict[str, str],
+    candidates: set[str],
+) -> None:
+    """Update ``loose`` from the directories listed again; add the names touched to ``candidates``."""
+    for relative, directory in new.items():
+        before = old.get(relative)
+        if before is directory:
+            continue
+        old_files = before.files if before is not None else {}
+        if directory.files == old_files:
+            continue
+        # Set operations on the (name, inode) pairs: a listing of 100,000 refs is compared at C speed.
+        for entry, _ in directory.files.items() - old_files.items():
+            name = _tag_name(relative, entry)
+            oid = _read_loose(os.path.join(_join(root, relative), entry))
+            if oid is None:
+                loose.pop(name, None)  # removed since the listing
+            else:
+                loose[name] = oid
+            candidates.add(name)
+        for entry in old_files.keys() - directory.files.keys():
+            name = _tag_name(relative, entry)
+            loose.pop(name, None)
+            candidates.add(name)
+    for relative in old.keys() - new.keys():
+        for entry in old[relative].files:
+            name = _tag_name(relative, entry)
+            loose.pop(name, None)
+            candidates.add(name)
+
+
+def _read_loose(path: str) -> str | None:
+    """The object id a loose ref holds; None when it was removed. Raises ``_Unsupported``
+    for anything else than an object id (a symbolic ref, a damaged file)."""
+    try:
+        with open(path, "rb") as file:
+            content = file.read(200)
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise _Unsupported(str(error)) from None
+    oid = content.strip().decode("ascii", "replace")
+    if len(oid) not in (40, 64) or not _HEX.issuperset(oid):
+        raise _Unsupported(f"{path} does not hold an object id")
+    return oid
+
+
+def _read_packed(path: Path) -> dict[str, str]:
+    """The tag lines of ``packed-refs``: name -> object id (peeled lines left out)."""
+    try:
+        with open(path, "rb") as file:
+            data = file.read()
+    except FileNotFoundError:
+        return {}
+    except OSError as error:
+        raise _Unsupported(str(error)) from None
+    packed: dict[str, str] = {}
+    prefix = b"refs/tags/"
+    start = len(prefix)
+    for line in data.split(b"\n"):
+        oid, _, ref = line.partition(b" ")
+        if ref.startswith(prefix):
+            name = ref[start:].decode("utf-8", "replace")
+            packed[name] = oid.decode("ascii", "replace")
+    return packed

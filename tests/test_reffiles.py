@@ -1,0 +1,150 @@
+"""Tests of gto.reffiles: following tag refs through git's ref files, against real repositories.
+
+After every change made with plain git, ``changes`` must name exactly the tags whose id moved
+and its ids must equal git's own listing; ``unchanged`` must say no as soon as anything moved.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from conftest import Repo
+
+from gto import git, reffiles
+
+
+@pytest.fixture
+def paths(repo: Repo) -> git.RepoPaths:
+    return git.find_repo(repo.path)
+
+
+class Follower:
+    """Looks at a repository's tag refs again and again, checking each answer against git."""
+
+    def __init__(self, paths: git.RepoPaths) -> None:
+        self.paths = paths
+        self.ids = git.list_tag_ids(paths)
+        first = reffiles.look(paths.common_dir, lambda: git.list_tag_ids(paths))
+        assert first is not None
+        assert dict(first.ids) == self.ids
+        self.refs = first
+
+    def step(self) -> set[str]:
+        """Look again; assert the ids are git's and the changed names are exactly those that moved."""
+        found = reffiles.changes(self.paths.common_dir, self.refs)
+        assert found is not None
+        refs, changed = found
+        ids = git.list_tag_ids(self.paths)
+        assert dict(refs.ids) == ids
+        assert changed == {name for name in ids.keys() | self.ids.keys() if ids.get(name) != self.ids.get(name)}
+        self.refs, self.ids = refs, ids
+        return set(changed)
+
+
+def test_every_kind_of_change_is_named_and_nothing_else(repo: Repo, paths: git.RepoPaths) -> None:
+    repo.tag("rf@v1.0.0")
+    repo.tag("models/nlp/churn@v1.0.0")
+    follow = Follower(paths)
+    assert follow.step() == set()
+
+    repo.tag("rf@v1.1.0")
+    assert follow.step() == {"rf@v1.1.0"}
+
+    # Into packed-refs: the ids stay the same, so nothing changed.
+    repo.git("pack-refs", "--all")
+    assert follow.step() == set()
+
+    # A packed tag deleted (packed-refs is rewritten), a packed tag shadowed by a moved loose one.
+    repo.git("tag", "-d", "rf@v1.0.0")
+    assert follow.step() == {"rf@v1.0.0"}
+    repo.commit()
+    repo.git("tag", "-f", "-a", "rf@v1.1.0", "-m", "moved")
+    assert follow.step() == {"rf@v1.1.0"}
+
+    # New directories, a tag in an existing one, a whole directory deleted.
+    repo.tag("models/cv/seg@v1.0.0")
+    repo.tag("models/nlp/churn@v1.1.0")
+    repo.lightweight_tag("nightly")
+    assert follow.step() == {"models/cv/seg@v1.0.0", "models/nlp/churn@v1.1.0", "nightly"}
+    repo.git("tag", "-d", "models/cv/seg@v1.0.0")
+    assert follow.step() == {"models/cv/seg@v1.0.0"}
+    assert not (repo.path / ".git/refs/tags/models/cv").exists()  # git removed the emptied directory
+    assert "models/cv" not in follow.refs._directories
+
+    # Everything gone.
+    every = set(follow.ids)
+    repo.git("tag", "-d", *repo.tags())
+    assert follow.step() == every
+    assert follow.refs.ids == {}
+
+
+def test_changes_made_in_the_same_instant_as_a_look_are_not_missed(repo: Repo, paths: git.RepoPaths) -> None:
+    # File times have a coarse clock: a directory listed right after a change is listed again
+    # at the next look, so a second change within the same tick is still seen.
+    follow = Follower(paths)
+    for index in range(5):
+        repo.tag(f"rf@v1.{index}.0")
+        assert follow.step() == {f"rf@v1.{index}.0"}
+        # Moved at once to a new tag object: same name, same directory, maybe the same tick.
+        repo.git("tag", "-f", "-a", f"rf@v1.{index}.0", "-m", "moved")
+        assert follow.step() == {f"rf@v1.{index}.0"}
+
+
+def test_unchanged_is_a_stat_check_that_notices_every_change(
+    repo: Repo, paths: git.RepoPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo.tag("rf@v1.0.0")
+    repo.tag("models/churn@v1.0.0")
+    repo.git("pack-refs", "--all")
+    repo.tag("rf@v1.1.0")
+    # Nothing here is modified later than 100 ms before the look, so no listing is racy.
+    monkeypatch.setattr(reffiles, "RACY_NS", 0)
+    follow = Follower(paths)
+    assert reffiles.unchanged(paths.common_dir, follow.refs)
+
+    for change in (
+        lambda: repo.tag("models/churn@v1.1.0"),  # in a subdirectory
+        lambda: repo.git("tag", "-d", "rf@v1.0.0"),  # packed-refs rewritten
+        lambda: repo.tag("new/dir@v1.0.0"),  # a new directory
+    ):
+        change()
+        assert not reffiles.unchanged(paths.common_dir, follow.refs)
+        follow.step()
+        assert reffiles.unchanged(paths.common_dir, follow.refs)
+
+
+def test_a_listing_made_too_soon_after_a_change_is_not_trusted(repo: Repo, paths: git.RepoPaths) -> None:
+    repo.tag("rf@v1.0.0")
+    follow = Follower(paths)
+    # refs/tags was modified a moment ago: the look cannot vouch for it yet.
+    assert not reffiles.unchanged(paths.common_dir, follow.refs)
+    time.sleep(reffiles.RACY_NS / 1e9 + 0.05)
+    follow.step()
+    assert reffiles.unchanged(paths.common_dir, follow.refs)
+
+
+def test_what_the_files_cannot_tell_is_left_to_git(repo: Repo, paths: git.RepoPaths) -> None:
+    repo.tag("rf@v1.0.0")
+    follow = Follower(paths)
+    # A symbolic tag ref: only git knows what it resolves to.
+    (repo.path / ".git/refs/tags/alias").write_text("ref: refs/tags/rf@v1.0.0\n")
+    assert reffiles.changes(paths.common_dir, follow.refs) is None
+    os.remove(repo.path / ".git/refs/tags/alias")
+    # A repository keeping its refs in reftable files is not read at all.
+    (Path(paths.common_dir) / "reftable").mkdir()
+    assert reffiles.changes(paths.common_dir, follow.refs) is None
+    assert reffiles.look(paths.common_dir, lambda: {"x": "y"}) is None
+
+
+def test_a_repository_without_tags_and_lock_files(repo: Repo, paths: git.RepoPaths) -> None:
+    follow = Follower(paths)
+    assert follow.refs.ids == {}
+    (repo.path / ".git/refs/tags").mkdir(parents=True, exist_ok=True)
+    # A lock file is a write in progress, not a tag.
+    (repo.path / ".git/refs/tags/nn@v1.0.0.lock").write_text("0" * 40 + "\n")
+    assert follow.step() == set()
+    repo.tag("rf@v1.0.0")
+    assert follow.step() == {"rf@v1.0.0"}
