@@ -2,10 +2,12 @@
 
 It holds the current ``api.Registry`` (an immutable value: a query takes it and reads it in
 any thread while a refresh builds the next one) and a state ``generation`` that grows by one
-each time the registry changes. ``refresh`` re-reads what the registry depends on in bulk and
-applies only what changed: one ``for-each-ref`` listing tag names and object ids, the records of
-the tags whose id changed, HEAD, ``.gto``, and ``artifacts.yaml`` at HEAD when HEAD moved; then
-``gto.state.update_state`` rebuilds just the artifacts those touch. Subscribers hear which
+each time the registry changes. ``refresh`` reads only what changed: the tags whose ref moved
+(``gto.reffiles`` finds them from the ref files with a stat per directory, and their objects
+are read by id with one ``cat-file``), HEAD, ``.gto``, and ``artifacts.yaml`` at HEAD when HEAD
+moved (parsed again only when its text changed); then ``gto.state.update_state`` rebuilds just
+the artifacts those touch. So a new tag costs the same in a registry of any size. The first
+read, and a periodic reconciliation, list every tag with git instead. Subscribers hear which
 artifacts changed.
 
 Writes go through ``write``: one at a time under one lock (so two clients never allocate the
@@ -27,7 +29,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
-from gto import api, git
+from gto import api, git, reffiles
+from gto.annotations import AnnotationsDocument
 from gto.config import DEFAULT_ANNOTATIONS_FILE, Config
 from gto.errors import ConfigError, GTOError
 from gto.server import watch
@@ -37,6 +40,10 @@ from gto.tags import TagRecord
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+# Every this many periodic checks, the refs are listed by git and compared with what the ref
+# files said, whatever they say: a repair for changes a stat cannot see (see gto.reffiles).
+RECONCILE_EVERY = 15
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,11 +72,13 @@ class LiveRegistry:
         self._started = time.monotonic()
         self._registry: api.Registry | None = None
         self._error: GTOError | None = None
-        self._ids: dict[str, str] = {}
+        self._ids: Mapping[str, str] = {}
         self._records: dict[str, TagRecord] = {}
         self._head: str | None = None
         self._annotations_text: str | None = None
         self._config: Config | None = None
+        self._annotations: tuple[AnnotationsDocument, tuple[str, ...]] | None = None
+        self._refs: reffiles.TagRefs | None = None
         self._fingerprint: tuple[int, int] | None = None
         self._subscribers: list[Subscriber] = []
         self._lock = asyncio.Lock()
@@ -107,17 +116,29 @@ class LiveRegistry:
         """The first full read, before anything is served (blocking)."""
         self._sync()
 
-    async def refresh(self) -> Change | None:
-        """Re-read the repository and apply what changed; tell subscribers when something did."""
+    async def refresh(self, *, reconcile: bool = False) -> Change | None:
+        """Re-read the repository and apply what changed; tell subscribers when something did.
+
+        ``reconcile`` lists every tag with git rather than trusting the ref files.
+        """
         async with self._lock:
-            return self._publish(await asyncio.to_thread(self._sync))
+            return self._publish(await asyncio.to_thread(self._sync, reconcile=reconcile))
 
     async def refresh_if_changed(self) -> Change | None:
-        """Refresh only when the fingerprint of the watched files moved (the periodic check)."""
-        current = await asyncio.to_thread(watch.fingerprint, self.watched())
-        if current == self._fingerprint:
+        """Refresh only when something the registry depends on moved (before each command)."""
+        if await asyncio.to_thread(self._current):
             return None
         return await self.refresh()
+
+    def _current(self) -> bool:
+        """Whether nothing moved since the last refresh: a few stats, no listing of refs."""
+        if watch.fingerprint(self.watched(), tag_refs=False) != self._fingerprint:
+            return False
+        if self._refs is not None:
+            return reffiles.unchanged(self.repo.common_dir, self._refs)
+        # With reftable the fingerprint covers every ref; refs that gto.reffiles could not read
+        # (a symbolic tag, a damaged file) are listed by git on every check.
+        return reffiles.uses_reftable(self.repo.common_dir)
 
     async def write(self, operation: Callable[[api.Registry], T]) -> T:
         """Run a ``gto.api`` write on the current registry, alone, then refresh at once.
@@ -130,8 +151,7 @@ class LiveRegistry:
 
     async def _write(self, operation: Callable[[api.Registry], T]) -> T:
         async with self._lock:
-            current = await asyncio.to_thread(watch.fingerprint, self.watched())
-            if current != self._fingerprint:
+            if not await asyncio.to_thread(self._current):
                 self._publish(await asyncio.to_thread(self._sync))
             registry = self.registry()
             try:
@@ -156,12 +176,17 @@ class LiveRegistry:
 
         async def checker() -> None:
             pause = check_interval
+            checks = 0
             while not stop.is_set():
                 try:
                     await asyncio.wait_for(stop.wait(), pause)
                 except TimeoutError:
                     began = time.monotonic()
-                    await self._guarded(self.refresh_if_changed())
+                    checks += 1
+                    if checks % RECONCILE_EVERY == 0:
+                        await self._guarded(self.refresh(reconcile=True))
+                    else:
+                        await self._guarded(self.refresh_if_changed())
                     # Thousands of loose refs make a check cost; keep checks under 5% of the time.
                     pause = max(check_interval, 20 * (time.monotonic() - began))
 
@@ -197,16 +222,15 @@ class LiveRegistry:
 
     # -- the refresh itself (blocking; one at a time) -----------------------------------------
 
-    def _sync(self) -> Change | None:
+    def _sync(self, *, reconcile: bool = False) -> Change | None:
         """Read what changed since the last refresh and swap in the new registry."""
         # Taken before reading: a change made during the read moves it again, and is read next time.
-        fingerprint = watch.fingerprint(self.watched())
+        fingerprint = watch.fingerprint(self.watched(), tag_refs=False)
         first = self._registry is None and self._error is None
         try:
             config = api.read_config(self.repo, self.environ)
             head = git.head_commit(self.repo)
-            ids = git.list_tag_ids(self.repo)
-            records = self._read_records(ids)
+            refs, ids, records, changed = self._read_tags(reconcile)
             # artifacts.yaml at HEAD is read again only when HEAD moved or the file name changed.
             same_file = self._config is not None and config.annotations_file == self._config.annotations_file
             if head is None:
@@ -224,37 +248,70 @@ class LiveRegistry:
             logger.warning("Refresh failed, keeping generation %d: %s", self.generation, error)
             self._fingerprint = None
             return None
-        document, warnings = api.head_annotations(config, text)
-        old = self._registry
-        if old is None or self._error is not None:
-            state = compute_state(records.values(), document.entries)
-            changed = set(state.artifacts) | (set(old.state.artifacts) if old else set())
+        if self._annotations is not None and text == self._annotations_text and config == self._config:
+            document, warnings = self._annotations
         else:
-            update = update_state(old.state, self._records, records, document.entries)
+            document, warnings = api.head_annotations(config, text)
+        old = self._registry
+        if old is None or self._error is not None or changed is None:
+            state = compute_state(records.values(), document.entries)
+            artifacts = set(state.artifacts) | (set(old.state.artifacts) if old else set())
+        else:
+            update = update_state(old.state, self._records, records, document.entries, changed=changed)
             state = update.state
-            changed = set(update.artifacts)
+            artifacts = set(update.artifacts)
             if config != self._config or warnings != old.warnings:
-                changed |= set(state.artifacts) | set(old.state.artifacts)
+                artifacts |= set(state.artifacts) | set(old.state.artifacts)
         registry = api.Registry(self.repo, config, state, document, warnings, self.environ)
-        differs = bool(changed) or self._error is not None or _problems(old) != state.problems
-        self._ids, self._records, self._head, self._annotations_text = ids, records, head, text
-        self._config, self._registry, self._error, self._fingerprint = config, registry, None, fingerprint
+        differs = bool(artifacts) or self._error is not None or _problems(old) != state.problems
+        self._refs, self._ids, self._records, self._head, self._annotations_text = refs, ids, records, head, text
+        self._config, self._annotations = config, (document, warnings)
+        self._registry, self._error, self._fingerprint = registry, None, fingerprint
         if first or not differs:
             return None
         self.generation += 1
-        return Change(self.generation, tuple(sorted(changed)))
+        return Change(self.generation, tuple(sorted(artifacts)))
 
-    def _read_records(self, ids: dict[str, str]) -> dict[str, TagRecord]:
-        """The records of every tag, reading only those whose object id is new."""
-        if ids == self._ids:
-            return self._records
+    def _read_tags(
+        self, reconcile: bool
+    ) -> tuple[reffiles.TagRefs | None, Mapping[str, str], dict[str, TagRecord], frozenset[str] | None]:
+        """The tag refs, their ids and records, and which tags changed (None: read them all).
+
+        Normally the ref files say which tags moved and only those are read. The first read
+        lists every tag with git, once; a reconciliation (or refs the files cannot tell) lists
+        every id with git and reads the tags whose id differs.
+        """
+        common_dir = self.repo.common_dir
+        if self._refs is not None and not reconcile:
+            found = reffiles.changes(common_dir, self._refs)
+            if found is not None:
+                refs, changed = found
+                return refs, refs.ids, self._read_changed(refs.ids, changed), changed
+        if not self._records:
+            listed: list[TagRecord] = []
+
+            def list_ids() -> dict[str, str]:
+                ids: dict[str, str] = {}
+                listed.extend(git.list_tags(self.repo, ids=ids))
+                return ids
+
+            first = reffiles.look(common_dir, list_ids)
+            ids = first.ids if first is not None else list_ids()
+            return first, ids, {record.name: record for record in listed}, None
+        looked = reffiles.look(common_dir, lambda: git.list_tag_ids(self.repo))
+        ids = looked.ids if looked is not None else git.list_tag_ids(self.repo)
         old_ids = self._ids
-        changed = [name for name, oid in ids.items() if old_ids.get(name) != oid]
-        gone = self._records.keys() - ids.keys()
+        changed = frozenset(name for name in old_ids.keys() | ids.keys() if old_ids.get(name) != ids.get(name))
+        return looked, ids, self._read_changed(ids, changed), changed
+
+    def _read_changed(self, ids: Mapping[str, str], changed: frozenset[str]) -> dict[str, TagRecord]:
+        """The records of every tag: the last ones, with the ``changed`` tags read again by id."""
+        if not changed:
+            return self._records
         records = dict(self._records)
-        for name in (*changed, *gone):
+        for name in changed:
             records.pop(name, None)
-        for record in git.read_tags(self.repo, changed):
+        for record in git.read_tags_by_id(self.repo, {name: ids[name] for name in changed if name in ids}):
             records[record.name] = record
         return records
 

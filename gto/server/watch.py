@@ -62,8 +62,11 @@ def watched_paths(repo: RepoPaths, work_tree_files: Iterable[str]) -> WatchedPat
     return WatchedPaths(trees=trees, files=tuple(dict.fromkeys(files)))
 
 
-def fingerprint(watched: WatchedPaths) -> tuple[int, int]:
+def fingerprint(watched: WatchedPaths, *, tag_refs: bool = True) -> tuple[int, int]:
     """A cheap summary of every watched file's identity: equal summaries mean nothing was rewritten.
+
+    ``tag_refs=False`` leaves ``refs/tags`` out, for a caller that follows the tag refs
+    itself (``gto.reffiles``, a stat per directory instead of a listing of every ref).
 
     Git writes a ref by renaming a new file over the old one, so a rewrite changes the inode even
     when size and time look the same. In the ref trees the name and inode of each file, which
@@ -74,6 +77,8 @@ def fingerprint(watched: WatchedPaths) -> tuple[int, int]:
     count = 0
     total = 0
     for tree in watched.trees:
+        if not tag_refs and tree.name == "tags" and tree.parent.name == "refs":
+            continue
         stack = [os.fspath(tree)]
         while stack:
             directory = stack.pop()

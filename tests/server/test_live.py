@@ -8,11 +8,15 @@ last one, which relies on the periodic check alone.
 
 from __future__ import annotations
 
+import asyncio
+import os
 from collections.abc import Callable
 
 from conftest import Repo
 
-from gto import api
+from bench import bulk
+from gto import api, git
+from gto.server.live import LiveRegistry
 
 from .conftest import Daemon, changed, next_change, write_atomically
 
@@ -101,3 +105,39 @@ def test_the_periodic_check_catches_what_no_event_announced(repo: Repo, daemons:
     repo.git("tag", "-d", "rf@v1.0.0")
     changed(client, "rf")
     assert client.request("gto/show")["artifacts"] == []
+
+
+def test_a_refresh_reads_only_the_tags_that_moved(repo: Repo) -> None:
+    commit = repo.commit({"artifacts.yaml": ANNOTATIONS})
+    bulk.add_tags(repo.path, [bulk.BulkTag(f"m{index}@v1.0.0", commit) for index in range(300)])
+    repo.git("pack-refs", "--all")
+    live = LiveRegistry(git.find_repo(repo.path), os.environ)
+    live.load()
+    annotations = live.registry().annotations
+
+    def refresh(**options: bool) -> tuple[object, int]:
+        before = git.process_count()
+        change = asyncio.run(live.refresh(**options))
+        return change, git.process_count() - before
+
+    # One new tag among hundreds: git runs twice (HEAD, and the new tag's object read by id);
+    # no listing of refs, no new parse of the unchanged artifacts.yaml.
+    repo.tag("rf@v1.1.0")
+    change, processes = refresh()
+    assert processes == 2
+    assert change.artifacts == ("rf",)  # type: ignore[attr-defined]
+    assert [v.version for v in api.show_versions(live.registry(), "rf")] == ["v1.1.0"]
+    assert live.registry().annotations is annotations
+    assert refresh() == (None, 1)
+
+    # A ref file rewritten in place keeps its inode and its directory's time: the files cannot
+    # tell, the periodic reconciliation with git's own listing does.
+    other = repo.commit()
+    repo.git("tag", "-a", "spare", other, "-m", "spare")
+    refresh()
+    spare = repo.git("rev-parse", "refs/tags/spare")
+    with open(repo.path / ".git/refs/tags/rf@v1.1.0", "r+") as file:
+        file.write(spare + "\n")
+    assert refresh()[0] is None
+    change, _ = refresh(reconcile=True)
+    assert change.artifacts == ("rf",)  # type: ignore[attr-defined]
