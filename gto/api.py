@@ -125,7 +125,7 @@ def load(
     paths = repo if isinstance(repo, RepoPaths) else git.find_repo(repo)
     config = read_config(paths, environ)
     scope = None if artifacts is None else frozenset(artifacts)
-    with _collector_paused():
+    with collector_paused():
         if records is None:
             records = git.list_tags(paths, tag_patterns(scope)) if scope is None or scope else []
         # "HEAD:path" reads nothing in a repository without commits: one git process, not two.
@@ -134,7 +134,7 @@ def load(
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector while a registry is read and built.
 
     Reading allocates a few objects per tag, all of them kept: with 100,000 tags the collector
@@ -167,7 +167,7 @@ def build_registry(
     entries = document.entries
     if scope is not None:
         entries = {name: entry for name, entry in entries.items() if name in scope}
-    with _collector_paused():
+    with collector_paused():
         state = compute_state(records, entries)
     return Registry(paths, config, state, document, warnings, dict(environ or {}), scope)
 
