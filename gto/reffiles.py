@@ -195,14 +195,16 @@ def _list_tree(root: str, previous: Mapping[str, _Directory], taken: int) -> Map
         same = False
         try:
             with os.scandir(path) as listing:
-                entries = [(entry.name, entry.inode(), entry.is_dir(follow_symlinks=False)) for entry in listing]
+                entries = list(listing)
         except (FileNotFoundError, NotADirectoryError):
             continue
-        # Every entry in one pass over the listing; subdirectories and lock files are few.
-        files = {name: inode for name, inode, is_dir in entries if not is_dir}
-        subdirectories = [f"{relative}/{name}" if relative else name for name, _, is_dir in entries if is_dir]
-        for name in [name for name in files if name.endswith(".lock")]:
-            del files[name]
+        # Lock files stay in the listing (a write in progress); they are never read as refs.
+        files = {entry.name: entry.inode() for entry in entries}
+        subdirectories = []
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                del files[entry.name]
+                subdirectories.append(f"{relative}/{entry.name}" if relative else entry.name)
         directories[relative] = _Directory(identity, files, tuple(subdirectories))
         stack.extend(subdirectories)
     if same and len(directories) == len(previous):
@@ -211,7 +213,12 @@ def _list_tree(root: str, previous: Mapping[str, _Directory], taken: int) -> Map
 
 
 def _loose_names(directories: Mapping[str, _Directory]) -> list[str]:
-    return [_tag_name(relative, name) for relative, directory in directories.items() for name in directory.files]
+    return [
+        _tag_name(relative, name)
+        for relative, directory in directories.items()
+        for name in directory.files
+        if not name.endswith(".lock")
+    ]
 
 
 def _tag_name(relative: str, entry: str) -> str:
@@ -235,8 +242,10 @@ def _apply_listings(
         old_files = before.files if before is not None else {}
         if directory.files == old_files:
             continue
-        # Set operations on the (name, inode) pairs: a listing of 100,000 refs is compared at C speed.
-        for entry, _ in directory.files.items() - old_files.items():
+        moved = [entry for entry, inode in directory.files.items() if old_files.get(entry) != inode]
+        for entry in moved:
+            if entry.endswith(".lock"):
+                continue
             name = _tag_name(relative, entry)
             oid = _read_loose(os.path.join(_join(root, relative), entry))
             if oid is None:
@@ -245,11 +254,15 @@ def _apply_listings(
                 loose[name] = oid
             candidates.add(name)
         for entry in old_files.keys() - directory.files.keys():
+            if entry.endswith(".lock"):
+                continue
             name = _tag_name(relative, entry)
             loose.pop(name, None)
             candidates.add(name)
     for relative in old.keys() - new.keys():
         for entry in old[relative].files:
+            if entry.endswith(".lock"):
+                continue
             name = _tag_name(relative, entry)
             loose.pop(name, None)
             candidates.add(name)
