@@ -12,13 +12,13 @@ from __future__ import annotations
 import gc
 import os
 import tempfile
-from collections.abc import Callable, Collection, Hashable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -78,10 +78,8 @@ from gto.versions import Part, Version, bump, parse_version
 CONFIG_FILE = ".gto"
 # How many times a writer recomputes the counter when a concurrent writer took its tag name.
 _COUNTER_ATTEMPTS = 50
-# How many answers one registry remembers (see ``_memoised``) before it forgets them all.
+# How many answers one registry remembers (see ``_remember``) before it forgets them all.
 _ANSWERS_LIMIT = 256
-
-_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -93,7 +91,7 @@ class Registry:
     with ``load(..., artifacts=...)`` holds only the artifacts named in its ``scope``.
 
     A Registry is a value: nothing changes it, and a changed repository is read into a new one.
-    So queries remember their answers on it (``_memoised``), and forget them with it.
+    So queries remember their answers on it (``_remember``), and forget them with it.
     """
 
     repo: RepoPaths
@@ -106,24 +104,22 @@ class Registry:
     _answers: dict[Hashable, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
 
-def _memoised(registry: Registry, key: Hashable, compute: Callable[[], _T]) -> _T:
-    """``compute()``, computed once per registry and ``key``.
+def _recall(registry: Registry, key: Hashable) -> Any:
+    """The answer remembered on ``registry`` under ``key``, or None."""
+    return registry._answers.get(key)
+
+
+def _remember(registry: Registry, key: Hashable, answer: Any) -> None:
+    """Keep ``answer`` (not None) on ``registry`` for the next query under ``key``.
 
     Only answers that follow from the registry value and from git objects named by their id
     (which never change) may be remembered: never anything read from the work tree or from refs.
-    Threads may race to compute the same answer; both compute the same value. Errors are not
-    remembered.
+    Threads may race to compute the same answer; both compute the same value.
     """
     answers = registry._answers
-    try:
-        return answers[key]  # type: ignore[no-any-return]
-    except KeyError:
-        pass
-    answer = compute()
     if len(answers) >= _ANSWERS_LIMIT:
         answers.clear()
     answers[key] = answer
-    return answer
 
 
 def read_config(repo: RepoPaths, environ: Mapping[str, str] | None = None) -> Config:
@@ -261,11 +257,12 @@ def show_registry(
     """
     registry = _whole(_registry(repo))
     options = _options(assignments_per_version, versions_per_stage, sort, registered_only, deprecated)
-    return _memoised(
-        registry,
-        ("show_registry", options),
-        lambda: queries.show_registry(registry.state, options, registry.config.stages),
-    )
+    key = ("show_registry", options)
+    view: RegistryView | None = _recall(registry, key)
+    if view is None:
+        view = queries.show_registry(registry.state, options, registry.config.stages)
+        _remember(registry, key, view)
+    return view
 
 
 def show_versions(
@@ -292,25 +289,26 @@ def history(repo: str | Path | Registry = ".", name: str | None = None, *, ascen
     commits no history call has read yet.
     """
     registry = _registry(repo)
+    key = ("history", name, ascending)
+    remembered: tuple[EventInfo, ...] | None = _recall(registry, key)
+    if remembered is not None:
+        return list(remembered)
     shortcut = parse_shortcut(name) if name else None
-
-    def compute() -> tuple[EventInfo, ...]:
-        if shortcut is not None:
-            targets = [get_artifact(registry.state, shortcut.name)]
-        else:
-            targets = list(_whole(registry).state.artifacts.values())
-        events = _commit_events(registry, targets)
-        return tuple(queries.history(registry.state, shortcut, events, ascending))
-
-    return list(_memoised(registry, ("history", name, ascending), compute))
-
-
-def _commit_events(registry: Registry, artifacts: Sequence[ArtifactState]) -> list[Any]:
-    """Commit events: version commits whose ``artifacts.yaml`` lists the artifact."""
-    commits = sorted({v.commit for artifact in artifacts for v in artifact.versions})
-    if not commits:
-        return []
+    if shortcut is not None:
+        targets = [get_artifact(registry.state, shortcut.name)]
+    else:
+        targets = list(_whole(registry).state.artifacts.values())
+    commits = sorted({v.commit for artifact in targets for v in artifact.versions})
     found = _version_commits(registry.repo, registry.config.annotations_file, commits)
+    events = queries.history(registry.state, shortcut, _commit_events(targets, found), ascending)
+    # A version commit git did not have is asked about again by the next call.
+    if len(found) == len(commits):
+        _remember(registry, key, tuple(events))
+    return events
+
+
+def _commit_events(artifacts: Sequence[ArtifactState], found: Mapping[str, _VersionCommit]) -> list[Any]:
+    """Commit events: version commits whose annotations file lists the artifact."""
     events = []
     for artifact in artifacts:
         rows = []

@@ -481,6 +481,17 @@ def test_history_reads_a_version_commit_from_git_once_and_sees_new_ones(repo: Re
     assert api.history(registry, "rf") == first
 
 
+def test_history_without_a_version_commit_is_not_remembered(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo.commit({"artifacts.yaml": "rf:\n  type: model\n"}, message="add rf")
+    api.register(repo.path, "rf", version="v1.0.0")
+    registry = api.load(repo.path)
+    # As if git did not have the commit (yet): the answer lacks its event, and is not kept.
+    with monkeypatch.context() as patch:
+        patch.setattr(git, "read_commits", lambda paths, revs: {})
+        assert commit_events(api.history(registry, "rf")) == []
+    assert commit_events(api.history(registry, "rf")) == [("v1.0.0", "add rf")]
+
+
 def test_commit_facts_are_kept_per_annotations_file(repo: Repo) -> None:
     repo.commit({"artifacts.yaml": "rf:\n  type: model\n", "other.yaml": "nn:\n  type: model\n"})
     api.register(repo.path, "rf", version="v1.0.0")
