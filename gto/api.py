@@ -12,10 +12,11 @@ from __future__ import annotations
 import gc
 import os
 import tempfile
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,8 @@ from gto.versions import Part, Version, bump, parse_version
 CONFIG_FILE = ".gto"
 # How many times a writer recomputes the counter when a concurrent writer took its tag name.
 _COUNTER_ATTEMPTS = 50
+# How many answers one registry remembers (see ``_remember``) before it forgets them all.
+_ANSWERS_LIMIT = 256
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,9 @@ class Registry:
     ``warnings`` are one-line notes for the user (a broken ``artifacts.yaml`` at HEAD); reading
     carries on without the broken file. ``scope`` is None for a whole registry; a registry loaded
     with ``load(..., artifacts=...)`` holds only the artifacts named in its ``scope``.
+
+    A Registry is a value: nothing changes it, and a changed repository is read into a new one.
+    So queries remember their answers on it (``_remember``), and forget them with it.
     """
 
     repo: RepoPaths
@@ -95,6 +101,25 @@ class Registry:
     warnings: tuple[str, ...] = ()
     environ: Mapping[str, str] = field(default_factory=dict)
     scope: frozenset[str] | None = None
+    _answers: dict[Hashable, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+
+def _recall(registry: Registry, key: Hashable) -> Any:
+    """The answer remembered on ``registry`` under ``key``, or None."""
+    return registry._answers.get(key)
+
+
+def _remember(registry: Registry, key: Hashable, answer: Any) -> None:
+    """Keep ``answer`` (not None) on ``registry`` for the next query under ``key``.
+
+    Only answers that follow from the registry value and from git objects named by their id
+    (which never change) may be remembered: never anything read from the work tree or from refs.
+    Threads may race to compute the same answer; both compute the same value.
+    """
+    answers = registry._answers
+    if len(answers) >= _ANSWERS_LIMIT:
+        answers.clear()
+    answers[key] = answer
 
 
 def read_config(repo: RepoPaths, environ: Mapping[str, str] | None = None) -> Config:
@@ -226,10 +251,18 @@ def show_registry(
     registered_only: bool = False,
     deprecated: bool = False,
 ) -> RegistryView:
-    """Every artifact with its latest version and the versions in each stage."""
+    """Every artifact with its latest version and the versions in each stage.
+
+    The view is built once per registry and options, and shared: it is frozen, leave it as it is.
+    """
     registry = _whole(_registry(repo))
     options = _options(assignments_per_version, versions_per_stage, sort, registered_only, deprecated)
-    return queries.show_registry(registry.state, options, registry.config.stages)
+    key = ("show_registry", options)
+    view: RegistryView | None = _recall(registry, key)
+    if view is None:
+        view = queries.show_registry(registry.state, options, registry.config.stages)
+        _remember(registry, key, view)
+    return view
 
 
 def show_versions(
@@ -249,44 +282,91 @@ def show_versions(
 
 
 def history(repo: str | Path | Registry = ".", name: str | None = None, *, ascending: bool = False) -> list[EventInfo]:
-    """Registry events, newest first; ``name`` may be an artifact or a shortcut."""
+    """Registry events, newest first; ``name`` may be an artifact or a shortcut.
+
+    Tags give the events of the registry value; commit events come from version commits, which
+    never change: so the answer is computed once per registry, and git is asked only about
+    commits no history call has read yet.
+    """
     registry = _registry(repo)
+    key = ("history", name, ascending)
+    remembered: tuple[EventInfo, ...] | None = _recall(registry, key)
+    if remembered is not None:
+        return list(remembered)
     shortcut = parse_shortcut(name) if name else None
     if shortcut is not None:
         targets = [get_artifact(registry.state, shortcut.name)]
     else:
         targets = list(_whole(registry).state.artifacts.values())
-    events = _commit_events(registry, targets)
-    return queries.history(registry.state, shortcut, events, ascending)
+    commits = sorted({v.commit for artifact in targets for v in artifact.versions})
+    found = _version_commits(registry.repo, registry.config.annotations_file, commits)
+    events = queries.history(registry.state, shortcut, _commit_events(targets, found), ascending)
+    # A version commit git did not have is asked about again by the next call.
+    if len(found) == len(commits):
+        _remember(registry, key, tuple(events))
+    return events
 
 
-def _commit_events(registry: Registry, artifacts: Sequence[ArtifactState]) -> list[Any]:
-    """Commit events: version commits whose ``artifacts.yaml`` lists the artifact (two git calls)."""
-    commits = sorted({v.commit for artifact in artifacts for v in artifact.versions})
-    if not commits:
-        return []
-    filename = registry.config.annotations_file
-    texts = git.read_files(registry.repo, [(commit, filename) for commit in commits])
-    listed: dict[str, set[str]] = {}
-    # The file rarely changes from one version commit to the next: parse each text once.
-    names_in: dict[str, set[str]] = {}
-    for commit in commits:
-        text = texts.get((commit, filename))
-        if text:
-            if text not in names_in:
-                names_in[text] = set(parse_annotations(text).entries)
-            listed[commit] = names_in[text]
-    infos = git.read_commits(registry.repo, sorted(listed)) if listed else {}
+def _commit_events(artifacts: Sequence[ArtifactState], found: Mapping[str, _VersionCommit]) -> list[Any]:
+    """Commit events: version commits whose annotations file lists the artifact."""
     events = []
     for artifact in artifacts:
-        version_commits = {v.commit for v in artifact.versions}
-        rows = [
-            (commit, info.created_at, info.author, info.author_email, info.message)
-            for commit, info in infos.items()
-            if info.created_at is not None and artifact.name in listed.get(commit, ()) and commit in version_commits
-        ]
+        rows = []
+        for commit in sorted({v.commit for v in artifact.versions}):
+            known = found.get(commit)
+            info = known.info if known is not None and artifact.name in known.listed else None
+            if info is not None and info.created_at is not None:
+                rows.append((commit, info.created_at, info.author, info.author_email, info.message))
         events.extend(queries.commit_events(artifact, rows))
     return events
+
+
+@dataclass(frozen=True, slots=True)
+class _VersionCommit:
+    """What commit events need of a commit: its author, date and message, and the artifacts its
+    annotations file lists. A commit id names the same commit and the same files forever."""
+
+    info: git.CommitInfo
+    listed: frozenset[str]
+
+
+# Version commits already read, by (objects of the repository, annotations file, commit id);
+# forgotten all at once past the limit.
+_known_commits: dict[tuple[Path, str, str], _VersionCommit] = {}
+_KNOWN_COMMITS_LIMIT = 100_000
+
+
+def _version_commits(repo: RepoPaths, filename: str, commits: Sequence[str]) -> dict[str, _VersionCommit]:
+    """Each of ``commits`` that exists, read from git (two processes) only when not known yet."""
+    found: dict[str, _VersionCommit] = {}
+    unknown = []
+    for commit in commits:
+        known = _known_commits.get((repo.common_dir, filename, commit))
+        if known is None:
+            unknown.append(commit)
+        else:
+            found[commit] = known
+    if not unknown:
+        return found
+    texts = git.read_files(repo, [(commit, filename) for commit in unknown])
+    infos = git.read_commits(repo, unknown)
+    if len(_known_commits) + len(unknown) > _KNOWN_COMMITS_LIMIT:
+        _known_commits.clear()
+    for commit in unknown:
+        info = infos.get(commit)
+        # A commit git does not have (yet) is asked about again next time.
+        if info is not None:
+            text = texts.get((commit, filename))
+            found[commit] = _known_commits[(repo.common_dir, filename, commit)] = _VersionCommit(
+                info, _listed_artifacts(text) if text else frozenset()
+            )
+    return found
+
+
+@lru_cache(maxsize=8)
+def _listed_artifacts(text: str) -> frozenset[str]:
+    """The artifacts an ``artifacts.yaml`` text lists; the file rarely changes between commits."""
+    return frozenset(parse_annotations(text).entries)
 
 
 def latest(repo: str | Path | Registry, name: str) -> VersionInfo | None:

@@ -7,6 +7,7 @@ the CLI, not here.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -193,14 +194,24 @@ def stage_versions(
         kept = version.stages if limit == -1 else version.stages[:limit]
         for assignment in kept:
             by_stage.setdefault(assignment.stage, []).append((version, assignment))
-    for entries in by_stage.values():
-        if options.sort is Sort.SEMVER:
-            entries.sort(key=lambda pair: version_sort_key(pair[0].version), reverse=True)
+    key = _by_semver if options.sort is Sort.SEMVER else _by_assignment
+    keep = options.versions_per_stage
+    for stage, entries in by_stage.items():
+        if keep == -1:
+            entries.sort(key=key, reverse=True)
         else:
-            entries.sort(key=lambda pair: pair[1].order_key, reverse=True)
-        if options.versions_per_stage != -1:
-            del entries[options.versions_per_stage :]
+            # The same as sorting and cutting (ties keep their order), without sorting every
+            # version of a busy stage to keep one of them.
+            by_stage[stage] = heapq.nlargest(keep, entries, key=key)
     return by_stage
+
+
+def _by_semver(pair: tuple[VersionState, StageAssignment]) -> tuple[object, ...]:
+    return version_sort_key(pair[0].version)
+
+
+def _by_assignment(pair: tuple[VersionState, StageAssignment]) -> tuple[datetime, int, str]:
+    return pair[1].order_key
 
 
 def stage_columns(state: RegistryState, configured: Sequence[str] | None) -> tuple[str, ...]:

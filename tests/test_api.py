@@ -440,6 +440,82 @@ def test_annotations_state_describe_and_history_commit_events(repo: Repo) -> Non
     assert events[0].ref is None
 
 
+def git_processes(action) -> int:
+    """How many git processes ``action`` started."""
+    before = git.process_count()
+    action()
+    return git.process_count() - before
+
+
+def commit_events(events: list[api.EventInfo]) -> list[tuple[str | None, str]]:
+    return [(e.version, e.message) for e in events if e.event == "commit"]
+
+
+def test_history_reads_a_version_commit_from_git_once_and_sees_new_ones(repo: Repo) -> None:
+    repo.commit({"artifacts.yaml": "rf:\n  type: model\n"}, message="add rf")
+    api.register(repo.path, "rf", version="v1.0.0")
+    registry = api.load(repo.path)
+    first = api.history(registry, "rf")
+    assert commit_events(first) == [("v1.0.0", "add rf")]
+    # Asked again, the same registry answers without git; so does a new registry of the
+    # same commits, since what history reads of a commit is fixed by its id.
+    assert git_processes(lambda: api.history(registry, "rf")) == 0
+    reread = api.load(repo.path)
+    assert git_processes(lambda: api.history(reread, "rf")) == 0
+    assert api.history(reread, "rf") == first
+    # A new version commit is read, and an old one whose file does not list the artifact gives
+    # no commit event.
+    repo.commit({"artifacts.yaml": "rf:\n  type: model\n  path: m.pkl\n"}, message="move rf")
+    api.register(repo.path, "rf", version="v1.1.0")
+    repo.commit({"artifacts.yaml": "other:\n  type: model\n"}, message="drop rf")
+    api.register(repo.path, "rf", version="v1.2.0")
+    changed = api.load(repo.path)
+    assert git_processes(lambda: api.history(changed, "rf")) == 2
+    assert commit_events(api.history(changed, "rf")) == [("v1.1.0", "move rf"), ("v1.0.0", "add rf")]
+    assert [e.ref for e in api.history(changed, "rf") if e.event == "registration"] == [
+        "rf@v1.2.0",
+        "rf@v1.1.0",
+        "rf@v1.0.0",
+    ]
+    # The answer of the older registry stays the answer for that registry.
+    assert api.history(registry, "rf") == first
+
+
+def test_history_without_a_version_commit_is_not_remembered(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo.commit({"artifacts.yaml": "rf:\n  type: model\n"}, message="add rf")
+    api.register(repo.path, "rf", version="v1.0.0")
+    registry = api.load(repo.path)
+    # As if git did not have the commit (yet): the answer lacks its event, and is not kept.
+    with monkeypatch.context() as patch:
+        patch.setattr(git, "read_commits", lambda paths, revs: {})
+        assert commit_events(api.history(registry, "rf")) == []
+    assert commit_events(api.history(registry, "rf")) == [("v1.0.0", "add rf")]
+
+
+def test_commit_facts_are_kept_per_annotations_file(repo: Repo) -> None:
+    repo.commit({"artifacts.yaml": "rf:\n  type: model\n", "other.yaml": "nn:\n  type: model\n"})
+    api.register(repo.path, "rf", version="v1.0.0")
+    assert commit_events(api.history(repo.path, "rf")) == [("v1.0.0", "change")]
+    (repo.path / ".gto").write_text("index: other.yaml\n")
+    assert commit_events(api.history(repo.path, "rf")) == []
+
+
+def test_remembered_answers_depend_on_their_options_and_cannot_be_changed_by_callers(repo: Repo) -> None:
+    api.register(repo.path, "rf", version="v1.0.0")
+    api.assign(repo.path, "rf", "prod", version="v1.0.0")
+    api.register(repo.path, "rf", version="v1.1.0", ref=repo.commit())
+    api.assign(repo.path, "rf", "prod", version="v1.1.0")
+    registry = api.load(repo.path)
+    assert api.show_registry(registry).artifacts[0].stages == {"prod": ("v1.1.0",)}
+    assert api.show_registry(registry, versions_per_stage=-1).artifacts[0].stages == {"prod": ("v1.1.0", "v1.0.0")}
+    assert api.show_registry(registry, sort="semver", versions_per_stage=1).artifacts[0].stages == {"prod": ("v1.1.0",)}
+    events = api.history(registry, "rf")
+    events.clear()
+    assert [e.ref for e in api.history(registry, "rf")][::3] == ["rf#prod#2", "rf@v1.0.0"]
+    assert [e.ref for e in api.history(registry, "rf", ascending=True)][::3] == ["rf@v1.0.0", "rf#prod#2"]
+    assert api.history(registry, "rf#prod")[0].ref == "rf#prod#2"
+
+
 def test_which_latest_check_ref_and_stages(repo: Repo) -> None:
     (repo.path / ".gto").write_text("stages: [dev, prod]\n")
     api.register(repo.path, "rf", version="v1.0.0")

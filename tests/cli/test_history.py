@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import Repo
 
 from cli.conftest import Cli, Registry
 
@@ -113,3 +114,43 @@ def test_empty_history(cli: Cli, registry: Registry) -> None:
     assert cli("history", "ds", "-r", registry.path).out == "Nothing found in the current workspace\n"
     assert cli("history", "ds", "--json", "-r", registry.path).out == "[]\n"
     assert cli("history", "rf", "--json", "--plain", "-r", registry.path).code == 2
+
+
+def test_answers_follow_new_tags_and_commits(cli: Cli, repo: Repo) -> None:
+    # A daemon remembers answers per registry and what it read of a commit per commit id: each
+    # change below must show in the next answer, exactly as a fresh local read shows it.
+    path = str(repo.path)
+
+    def events() -> list[tuple[str, str | None, str]]:
+        return [
+            (e["event"], e["version"], e["message"]) for e in json.loads(cli("history", "rf", "--json", "-r", path).out)
+        ]
+
+    def latest() -> list[tuple[str, str | None, dict[str, str | None]]]:
+        view = json.loads(cli("show", "--json", "-r", path).out)
+        return [(name, row["version"], row["stage"]) for name, row in view.items()]
+
+    repo.commit({"artifacts.yaml": "rf:\n  type: model\n"}, message="add rf")
+    repo.tag("rf@v1.0.0")
+    first = [("registration", "v1.0.0", "rf@v1.0.0"), ("commit", "v1.0.0", "add rf")]
+    assert events() == events() == first
+    assert latest() == latest() == [("rf", "v1.0.0", {})]
+    # A new commit alone changes no answer; its registration adds a commit event.
+    repo.commit({"artifacts.yaml": "rf:\n  type: model\n  path: m.pkl\n"}, message="move rf")
+    assert events() == first
+    repo.tag("rf@v1.1.0")
+    repo.tag("rf#prod#1")
+    second = [
+        ("assignment", "v1.1.0", "rf#prod#1"),
+        ("registration", "v1.1.0", "rf@v1.1.0"),
+        ("commit", "v1.1.0", "move rf"),
+        *first,
+    ]
+    assert events() == second
+    assert latest() == [("rf", "v1.1.0", {"prod": "v1.1.0"})]
+    assert cli("history", "rf#prod", "--plain", "-r", path).out.splitlines()[1].split()[-1] == "rf#prod#1"
+    # A version commit whose file no longer lists the artifact has no commit event.
+    repo.commit({"artifacts.yaml": "nn:\n  type: model\n"}, message="drop rf")
+    repo.tag("rf@v1.2.0")
+    assert events() == [("registration", "v1.2.0", "rf@v1.2.0"), *second]
+    assert latest() == [("nn", None, {"prod": None}), ("rf", "v1.2.0", {"prod": "v1.1.0"})]
