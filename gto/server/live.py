@@ -267,13 +267,18 @@ class LiveRegistry:
         if old is None or self._error is not None or changed is None:
             state = compute_state(records.values(), document.entries)
             artifacts = set(state.artifacts) | (set(old.state.artifacts) if old else set())
+            registry = api.Registry(self.repo, config, state, document, warnings, self.environ)
+        elif not changed and config == self._config and document is old.annotations:
+            # Nothing the registry is made of moved (refs packed, HEAD on a commit with the same
+            # annotations): keep the very same registry, and the answers queries remember on it.
+            registry, state, artifacts = old, old.state, set()
         else:
             update = update_state(old.state, self._records, records, document.entries, changed=changed)
             state = update.state
             artifacts = set(update.artifacts)
             if config != self._config or warnings != old.warnings:
                 artifacts |= set(state.artifacts) | set(old.state.artifacts)
-        registry = api.Registry(self.repo, config, state, document, warnings, self.environ)
+            registry = api.Registry(self.repo, config, state, document, warnings, self.environ)
         differs = bool(artifacts) or self._error is not None or _problems(old) != state.problems
         self._refs, self._ids, self._records, self._head, self._annotations_text = refs, ids, records, head, text
         self._config, self._annotations = config, (document, warnings)

@@ -141,3 +141,10 @@ def test_a_refresh_reads_only_the_tags_that_moved(repo: Repo) -> None:
     assert refresh()[0] is None
     change, _ = refresh(reconcile=True)
     assert change.artifacts == ("rf",)  # type: ignore[attr-defined]
+
+    # Nothing the registry is made of moved: the very same registry stays, with what queries
+    # remember on it.
+    registry = live.registry()
+    repo.git("pack-refs", "--all")
+    assert refresh()[0] is None
+    assert live.registry() is registry
