@@ -15,13 +15,12 @@ typer that has none (releases before 0.20 use click's types, without pydantic) i
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
 try:
     from typer import core as _typer_core
-    from typer._coercion import RuntimeParam, TypeDescriptor
+    from typer._coercion import RuntimeParam, TypeDescriptor, resolve_type_descriptor
 except ImportError:  # pragma: no cover - depends on the installed typer
     RuntimeParam = None  # type: ignore[assignment,misc]
 
@@ -43,7 +42,7 @@ def install() -> None:
 def _build_runtime_param(descriptor: TypeDescriptor) -> Any:
     assert _typer_build is not None
     if _is_plain(descriptor):
-        return _PlainParam(descriptor.parameter_info, descriptor.annotation, _typer_build, descriptor)
+        return _PlainParam(descriptor.parameter_info, descriptor.annotation)
     return _typer_build(descriptor)
 
 
@@ -60,19 +59,17 @@ def _is_plain(descriptor: TypeDescriptor) -> bool:
 
 
 if RuntimeParam is not None:
-
-    @dataclass(frozen=True)
+    # Not a dataclass of its own (it adds no field): creating one costs a millisecond per run.
     class _PlainParam(RuntimeParam):
         """Typer's coercion for the plain forms of a value; typer's own one for anything else."""
-
-        typer_build: Callable[[Any], Any]
-        descriptor: TypeDescriptor
 
         def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
             plain = _plain_value(self.annotation, self.parameter_info, value, ctx)
             if plain is not _NOT_PLAIN:
                 return plain
-            return self.typer_build(self.descriptor)._coerce_value(value, param=param, ctx=ctx)
+            assert _typer_build is not None
+            descriptor = resolve_type_descriptor(self.annotation, self.parameter_info)
+            return _typer_build(descriptor)._coerce_value(value, param=param, ctx=ctx)
 
 
 _NOT_PLAIN = object()
