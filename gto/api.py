@@ -9,11 +9,9 @@ never prints.
 
 from __future__ import annotations
 
-import gc
 import os
 import tempfile
-from collections.abc import Collection, Hashable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -22,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from gto import __version__, git, queries
+from gto import __version__, collector, git, queries
 from gto.annotations import (
     Annotation,
     AnnotationsDocument,
@@ -150,29 +148,12 @@ def load(
     paths = repo if isinstance(repo, RepoPaths) else git.find_repo(repo)
     config = read_config(paths, environ)
     scope = None if artifacts is None else frozenset(artifacts)
-    with collector_paused():
+    with collector.paused():
         if records is None:
             records = git.list_tags(paths, tag_patterns(scope)) if scope is None or scope else []
         # "HEAD:path" reads nothing in a repository without commits: one git process, not two.
         text = git.read_file(paths, "HEAD", config.annotations_file)
         return build_registry(paths, config, records, text, environ, scope=scope)
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a registry is read and built.
-
-    Reading allocates a few objects per tag, all of them kept: with 100,000 tags the collector
-    would scan the growing heap again and again for cycles there are none of, a third of the
-    time of the whole read. Collection resumes afterwards (unless something else had paused it).
-    """
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
 
 
 def build_registry(
@@ -192,7 +173,7 @@ def build_registry(
     entries = document.entries
     if scope is not None:
         entries = {name: entry for name, entry in entries.items() if name in scope}
-    with collector_paused():
+    with collector.paused():
         state = compute_state(records, entries)
     return Registry(paths, config, state, document, warnings, dict(environ or {}), scope)
 

@@ -16,6 +16,7 @@ runs here: no typer, pydantic, GitPython, pygls or watchfiles.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -55,7 +56,12 @@ class _Refused(Exception):
 
 def main() -> None:
     """Console entry point."""
-    sys.exit(run(sys.argv[1:]))
+    code = run(sys.argv[1:])
+    # The process ends here. Without this, the collector scans every object left (a whole
+    # registry, pydantic's schemas) several times while the interpreter shuts down: about
+    # 30 ms of a cold `gto show` at 10,000 tags.
+    gc.freeze()
+    sys.exit(code)
 
 
 def run(

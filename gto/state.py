@@ -16,8 +16,8 @@ from datetime import datetime
 from enum import StrEnum
 
 from gto.annotations import Annotation
-from gto.tags import Action, ParsedTag, TagRecord, parse_tag
-from gto.versions import is_version, version_sort_key
+from gto.tags import Action, ParsedTag, TagRecord, parse_tag, parse_tag_parts
+from gto.versions import version_sort_key
 
 
 class EventKind(StrEnum):
@@ -186,6 +186,15 @@ class RegistryState:
     artifact_problems: Mapping[str, tuple[TagProblem, ...]] = field(default_factory=dict)
 
 
+# The kind priority of each tag action, for history keys.
+_PRIORITY_OF_ACTION = {action: KIND_PRIORITY[kind] for action, kind in _KIND_OF_ACTION.items()}
+
+# A registry tag as an artifact's build reads it: its history key (``Event.sort_key`` with the
+# time as a POSIX timestamp, then a unique index, so that sorting these tuples puts the tags in
+# history order and never compares the rest), then action, version, stage, counter and record.
+_Tag = tuple[float, int, str, int, Action, str | None, str | None, int | None, TagRecord]
+
+
 def _looks_like_registry_tag(name: str) -> bool:
     # Names with GTO's separators that still fail the grammar are worth a doctor line:
     # `churn@created`, `churn@1.0.0`, `Churn#prod#x`.
@@ -198,22 +207,27 @@ def classify_records(records: Iterable[TagRecord]) -> tuple[dict[str, list[TagEv
     Non-registry tags are skipped silently unless they look like a mistyped registry tag.
     """
     grouped, problems = _classify(records)
-    return {name: [TagEvent(parsed, record) for parsed, record in pairs] for name, pairs in grouped.items()}, problems
+    return {
+        artifact: [TagEvent(ParsedTag(artifact, *tag[4:8]), tag[8]) for tag in tags]
+        for artifact, tags in grouped.items()
+    }, problems
 
 
-def _classify(records: Iterable[TagRecord]) -> tuple[dict[str, list[tuple[ParsedTag, TagRecord]]], list[TagProblem]]:
-    """``classify_records`` with plain pairs: a full read builds no ``TagEvent`` per tag."""
-    grouped: dict[str, list[tuple[ParsedTag, TagRecord]]] = {}
+def _classify(records: Iterable[TagRecord]) -> tuple[dict[str, list[_Tag]], list[TagProblem]]:
+    """``classify_records`` with each tag's history key: a full read builds no ``TagEvent`` per tag."""
+    grouped: dict[str, list[_Tag]] = {}
     problems: list[TagProblem] = []
-    for record in records:
-        parsed = parse_tag(record.name)
-        if parsed is None:
-            if _looks_like_registry_tag(record.name):
+    priorities = _PRIORITY_OF_ACTION
+    for index, record in enumerate(records):
+        name = record.name
+        parts = parse_tag_parts(name)
+        if parts is None:
+            if _looks_like_registry_tag(name):
                 problems.append(
                     TagProblem(
                         ProblemKind.UNPARSEABLE,
-                        record.name,
-                        f"Tag '{record.name}' looks like a registry tag but matches no GTO tag shape",
+                        name,
+                        f"Tag '{name}' looks like a registry tag but matches no GTO tag shape",
                     )
                 )
             continue
@@ -221,22 +235,29 @@ def _classify(records: Iterable[TagRecord]) -> tuple[dict[str, list[tuple[Parsed
             problems.append(
                 TagProblem(
                     ProblemKind.LIGHTWEIGHT,
-                    record.name,
-                    f"Tag '{record.name}' is lightweight: CI may act on it, but the registry ignores it"
+                    name,
+                    f"Tag '{name}' is lightweight: CI may act on it, but the registry ignores it"
                     " (recreate it with 'git tag -a')",
                 )
             )
             continue
-        if record.commit is None or record.created_at is None:
+        created_at = record.created_at
+        if record.commit is None or created_at is None:
             problems.append(
                 TagProblem(
                     ProblemKind.NOT_A_COMMIT,
-                    record.name,
-                    f"Tag '{record.name}' does not point to a commit or has no tagger date",
+                    name,
+                    f"Tag '{name}' does not point to a commit or has no tagger date",
                 )
             )
             continue
-        grouped.setdefault(parsed.artifact, []).append((parsed, record))
+        artifact, action, version, stage, counter = parts
+        tag = (created_at.timestamp(), priorities[action], name, index, action, version, stage, counter, record)
+        group = grouped.get(artifact)
+        if group is None:
+            grouped[artifact] = [tag]
+        else:
+            group.append(tag)
     return grouped, problems
 
 
@@ -255,27 +276,31 @@ def build_artifact(
     name: str, tag_events: Sequence[TagEvent], annotation: Annotation | None
 ) -> tuple[ArtifactState, tuple[TagProblem, ...]]:
     """Build one artifact from its annotated registry tags (any order) and its annotation."""
-    return _build_artifact(name, [(item.parsed, item.record) for item in tag_events], annotation)
+    tags: list[_Tag] = []
+    for index, item in enumerate(tag_events):
+        parsed, record = item.parsed, item.record
+        assert record.created_at is not None
+        when = record.created_at.timestamp()
+        priority = _PRIORITY_OF_ACTION[parsed.action]
+        tags.append(
+            (when, priority, record.name, index, parsed.action, parsed.version, parsed.stage, parsed.counter, record)
+        )
+    return _build_artifact(name, tags, annotation)
 
 
 def _build_artifact(
-    name: str, tags: Sequence[tuple[ParsedTag, TagRecord]], annotation: Annotation | None
+    name: str, tags: list[_Tag], annotation: Annotation | None
 ) -> tuple[ArtifactState, tuple[TagProblem, ...]]:
-    """``build_artifact`` on (parsed tag, record) pairs.
+    """``build_artifact`` on the tags with their history keys, in any order (the list gets sorted).
 
     This runs once per artifact on every full read (100,000 tags on big registries), hence its
-    plain style: it settles which version each stage tag belongs to before making any event, so
-    that every tag becomes exactly one ``Event``, and it computes each sort key once.
+    plain style: it sorts the tags once, in history order, which is also the order of every
+    version's events; it settles which version each stage tag belongs to before making any
+    event, so that every tag becomes exactly one ``Event``.
     """
     # Times are compared as POSIX timestamps: the order is the same (tag dates have whole
     # seconds), and comparing datetimes with different UTC offsets costs several times more.
-    # The index keeps keys unique, so that sorting never compares the items themselves.
-    ordered: list[tuple[float, str, int, ParsedTag, TagRecord]] = []
-    for index, (parsed, record) in enumerate(tags):
-        created_at = record.created_at
-        assert created_at is not None
-        ordered.append((created_at.timestamp(), record.name, index, parsed, record))
-    ordered.sort()
+    tags.sort()
     problems: list[TagProblem] = []
 
     # Registrations name versions; remember which versions sit on which commit. For every version
@@ -285,10 +310,8 @@ def _build_artifact(
     versions_at_commit: dict[str, list[str]] = {}
     newest_kind: dict[str, tuple[float, Action]] = {}
     last_deregistration: dict[str, float] = {}
-    for when, _, _, parsed, record in ordered:
-        action = parsed.action
+    for when, _, _, _, action, named, _, _, record in tags:
         if action is Action.REGISTER or action is Action.DEREGISTER:
-            named = parsed.version
             assert named is not None and record.commit is not None
             if action is Action.REGISTER:
                 if named not in version_commit:
@@ -320,45 +343,41 @@ def _build_artifact(
                 )
             )
 
-    # Every event with its history key (``Event.sort_key``: time, kind priority, tag name).
-    events: list[tuple[tuple[float, int, str, int], Event]] = []
-    per_version: dict[str, list[tuple[tuple[float, int, str, int], Event]]] = {}
+    # Every tag becomes one event; the tags are in history order, so the events are too.
+    events: list[Event] = []
+    per_version: dict[str, list[Event]] = {}
     kinds = _KIND_OF_ACTION
-    priorities = KIND_PRIORITY
-    for when, tag, index, parsed, record in ordered:
+    for when, _, tag, _, action, named, stage, counter, record in tags:
         tagged = record.commit
         assert tagged is not None and record.created_at is not None
-        action = parsed.action
         stage_event = action is Action.ASSIGN or action is Action.UNASSIGN
         if stage_event:
             version: str | None = owner_at_commit.get(tagged, tagged)
         elif action is Action.DEPRECATE:
             version = None
         else:
-            version = parsed.version
-        kind = kinds[action]
+            version = named
         event = Event(
-            kind,
+            kinds[action],
             name,
             version,
-            parsed.stage,
+            stage,
             record.created_at,
             record.tagger_name,
             record.tagger_email,
             record.message,
             tagged,
             tag,
-            parsed.counter,
+            counter,
         )
-        entry = ((when, priorities[kind], tag, index), event)
-        events.append(entry)
+        events.append(event)
         if version is None:
             continue
         version_events = per_version.get(version)
         if version_events is None:
-            per_version[version] = [entry]
+            per_version[version] = [event]
         else:
-            version_events.append(entry)
+            version_events.append(event)
         if not stage_event:
             continue
         if version not in active:
@@ -383,30 +402,24 @@ def _build_artifact(
     versions.sort(key=_version_order, reverse=True)
 
     deprecated = False
-    if ordered:
+    if tags:
         # Deprecated when a deprecation is among the newest events and no version event is:
         # at equal time version events win, and any later version event revives the artifact.
-        # ``events`` is in time order, so the newest events are at its end.
-        last_time = ordered[-1][0]
+        last_time = tags[-1][0]
         newest_kinds = set()
-        for (when, _, _, _), event in reversed(events):
-            if when != last_time:
-                break
-            newest_kinds.add(event.kind)
+        position = len(tags) - 1
+        while position >= 0 and tags[position][0] == last_time:
+            newest_kinds.add(events[position].kind)
+            position -= 1
         deprecated = newest_kinds == {EventKind.DEPRECATION}
-    events.sort(key=_first)
     state = ArtifactState(
         name=name,
         versions=tuple(versions),
-        events=tuple(event for _, event in events),
+        events=tuple(events),
         deprecated=deprecated,
         annotation=annotation,
     )
     return state, tuple(problems)
-
-
-def _first(entry: tuple[tuple[float, int, str, int], Event]) -> tuple[float, int, str, int]:
-    return entry[0]
 
 
 def _version_order(
@@ -419,24 +432,33 @@ def _build_version(
     artifact: str,
     version: str,
     registered_commit: str | None,
-    entries: list[tuple[tuple[float, int, str, int], Event]],
+    events: list[Event],
     active: bool,
 ) -> VersionState:
-    """One version from its events, each with its history key (in any order)."""
-    if len(entries) > 1:
-        entries.sort(key=_first)
-    events = tuple(event for _, event in entries)
-    registered = registered_commit is not None and is_version(version)
-    registrations = [e for e in events if e.kind is EventKind.REGISTRATION]
+    """One version from its events in history order.
+
+    Only registrations give a version a commit of its own, and only names in the version grammar
+    are registered: ``registered_commit`` says whether the version is a registered one.
+    """
+    first_registration: Event | None = None
+    last_registration: Event | None = None
+    by_stage: dict[str, list[Event]] = {}
+    for event in events:
+        if event.kind is EventKind.REGISTRATION:
+            if first_registration is None:
+                first_registration = event
+            last_registration = event
+        elif event.stage is not None:
+            stage_events = by_stage.get(event.stage)
+            if stage_events is None:
+                by_stage[event.stage] = [event]
+            else:
+                stage_events.append(event)
     # The version was created by its first registration, or by its first stage tag.
-    origin = registrations[0] if registrations else events[0]
-    ref_event = registrations[-1] if registrations else events[0]
+    origin = first_registration or events[0]
+    ref_event = last_registration or events[0]
     stages: list[StageAssignment] = []
     if active:
-        by_stage: dict[str, list[Event]] = {}
-        for event in events:
-            if event.stage is not None:
-                by_stage.setdefault(event.stage, []).append(event)
         for stage, stage_events in by_stage.items():
             newest = _newest(stage_events, EventKind.UNASSIGNMENT)
             if newest is not None and newest.kind is EventKind.ASSIGNMENT:
@@ -447,13 +469,13 @@ def _build_version(
         artifact=artifact,
         version=version,
         commit=registered_commit or origin.commit,
-        registered=registered,
+        registered=registered_commit is not None,
         active=active,
         created_at=origin.created_at,
         author=origin.author,
         author_email=origin.author_email,
         ref=ref_event.tag or "",
-        events=events,
+        events=tuple(events),
         stages=tuple(stages),
     )
 
@@ -469,7 +491,7 @@ def compute_state(records: Iterable[TagRecord], annotations: Mapping[str, Annota
     events_by_tag: dict[str, Event] = {}
     artifact_problems: dict[str, tuple[TagProblem, ...]] = {}
     for name in sorted(set(grouped) | set(annotations)):
-        state, found = _build_artifact(name, grouped.get(name, ()), annotations.get(name))
+        state, found = _build_artifact(name, grouped.get(name, []), annotations.get(name))
         artifacts[name] = state
         if found:
             artifact_problems[name] = found

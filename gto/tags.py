@@ -114,6 +114,19 @@ def parse_tag(tag: str) -> ParsedTag | None:
     Accepts ``refs/tags/`` prefixes. Reads the wrong-but-documented ``A#S#N!`` as an
     unassignment, although it is never written.
     """
+    parts = parse_tag_parts(tag)
+    return ParsedTag(*parts) if parts is not None else None
+
+
+# What ``parse_tag_parts`` returns: the fields of ``ParsedTag``, in its order.
+TagParts = tuple[str, Action, str | None, str | None, int | None]
+
+
+def parse_tag_parts(tag: str) -> TagParts | None:
+    """``parse_tag`` as a plain tuple ``(artifact, action, version, stage, counter)``.
+
+    A full read of the registry parses every tag once and needs no ``ParsedTag`` value for it.
+    """
     if tag.startswith("refs/tags/"):
         tag = tag[len("refs/tags/") :]
     match = _TAG_RE.fullmatch(tag)
@@ -140,11 +153,11 @@ def parse_tag(tag: str) -> ParsedTag | None:
     artifact = f"{directory}:{name}" if directory else name
     if version:
         action = Action.DEREGISTER if vcancel else Action.REGISTER
-        return ParsedTag(artifact, action, version, None, int(vcounter) if vcounter is not None else None)
+        return (artifact, action, version, None, int(vcounter) if vcounter is not None else None)
     if deprecated:
-        return ParsedTag(artifact, Action.DEPRECATE, None, None, int(dcounter) if dcounter is not None else None)
+        return (artifact, Action.DEPRECATE, None, None, int(dcounter) if dcounter is not None else None)
     counter = scounter or lcounter
-    return ParsedTag(
+    return (
         artifact,
         Action.UNASSIGN if scancel or scancel_simple or lcancel else Action.ASSIGN,
         None,

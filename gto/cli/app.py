@@ -136,10 +136,9 @@ def _load(session: Session, repo: str, scope: tuple[str, ...] | None = None) -> 
     failure in its usual order (after a broken ``.gto``, for example).
     """
     import contextvars
-    import gc
     import threading
 
-    from gto import git
+    from gto import collector, git
     from gto.tags import tag_patterns
 
     paths = git.find_repo(session.resolve(repo))
@@ -155,9 +154,7 @@ def _load(session: Session, repo: str, scope: tuple[str, ...] | None = None) -> 
             read.append(git.list_tags(paths, tag_patterns(scope)) if scope is None or scope else [])
 
     # Reading allocates objects that all stay alive: the cyclic collector would only scan them.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector.paused():
         # The reader runs in this context: git must see the environment lent to this command.
         context = contextvars.copy_context()
         reader = threading.Thread(target=context.run, args=(read_tags,), name="gto-read-tags", daemon=True)
@@ -166,9 +163,6 @@ def _load(session: Session, repo: str, scope: tuple[str, ...] | None = None) -> 
 
         reader.join()
         registry = api.load(paths, environ=session.environ, artifacts=scope, records=read[0] if read else None)
-    finally:
-        if collecting:
-            gc.enable()
     session.use_registry(registry)
     return registry
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import typer
 
-from gto.cli import output
+from gto.cli import coercion, output
 from gto.errors import GTOError
 
 if TYPE_CHECKING:
@@ -151,6 +151,7 @@ def _click_command(args: Sequence[str] = ()) -> Any:
     """
     from gto.cli.app import app
 
+    coercion.install()
     name = _invoked(args, app)
     command = _commands.get(name)
     if command is None:

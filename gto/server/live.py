@@ -30,7 +30,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
-from gto import api, git, reffiles
+from gto import api, collector, git, reffiles
 from gto.annotations import AnnotationsDocument
 from gto.config import DEFAULT_ANNOTATIONS_FILE, Config
 from gto.errors import ConfigError, GTOError
@@ -231,7 +231,7 @@ class LiveRegistry:
 
     def _sync(self, *, reconcile: bool = False) -> Change | None:
         """Read what changed since the last refresh and swap in the new registry."""
-        with api.collector_paused():
+        with collector.paused():
             return self._sync_paused(reconcile)
 
     def _sync_paused(self, reconcile: bool) -> Change | None:
