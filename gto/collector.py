@@ -14,14 +14,16 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def paused() -> Iterator[None]:
+def paused(*, promote: bool = True) -> Iterator[None]:
     """Pause the collector for the block; collection resumes afterwards unless something else had paused it.
 
     What the block allocated is still in the youngest generation when it ends, so the first
     collection after it would scan all of it (20 ms after reading 10,000 tags). Objects that
     survive that long belong in the oldest generation, so they are moved there at once: freezing
     and unfreezing moves every tracked object to the oldest generation without scanning any. It
-    is skipped when something else froze objects, which unfreezing would release.
+    is skipped when something else froze objects, which unfreezing would release, and when
+    ``promote`` is false: a process that froze a big heap itself (the daemon, after its first
+    load) need not pay for counting the frozen objects, which ``gc.get_freeze_count`` does one by one.
     """
     collecting = gc.isenabled()
     gc.disable()
@@ -29,7 +31,7 @@ def paused() -> Iterator[None]:
         yield
     finally:
         if collecting:
-            if gc.get_freeze_count() == 0:
+            if promote and gc.get_freeze_count() == 0:
                 gc.freeze()
                 gc.unfreeze()
             gc.enable()

@@ -32,9 +32,9 @@ class Follower:
         assert dict(first.ids) == self.ids
         self.refs = first
 
-    def step(self) -> set[str]:
+    def step(self, hints: set[str] | None = None) -> set[str]:
         """Look again; assert the ids are git's and the changed names are exactly those that moved."""
-        found = reffiles.changes(self.paths.common_dir, self.refs)
+        found = reffiles.changes(self.paths.common_dir, self.refs, hints)
         assert found is not None
         refs, changed = found
         ids = git.list_tag_ids(self.paths)
@@ -148,3 +148,52 @@ def test_a_repository_without_tags_and_lock_files(repo: Repo, paths: git.RepoPat
     assert follow.step() == set()
     repo.tag("rf@v1.0.0")
     assert follow.step() == {"rf@v1.0.0"}
+
+
+def test_hinted_paths_are_read_without_listing_and_leave_their_directory_untrusted(
+    repo: Repo, paths: git.RepoPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo.tag("rf@v1.0.0")
+    repo.tag("models/churn@v1.0.0")
+    monkeypatch.setattr(reffiles, "RACY_NS", 0)
+    follow = Follower(paths)
+    tags = os.path.join(paths.common_dir, "refs", "tags")
+
+    def hint(*names: str) -> set[str]:
+        # What a watcher reports: the refs, their lock files, and paths outside refs/tags.
+        found = {os.path.join(tags, name) for name in names} | {os.path.join(tags, f"{name}.lock") for name in names}
+        return found | {os.path.join(paths.common_dir, "HEAD")}
+
+    listed: list[str] = []
+    real_scandir = os.scandir
+    monkeypatch.setattr(reffiles.os, "scandir", lambda path: listed.append(path) or real_scandir(path))
+
+    repo.tag("rf@v1.1.0")
+    repo.tag("models/churn@v1.1.0")
+    assert follow.step(hint("rf@v1.1.0", "models/churn@v1.1.0")) == {"rf@v1.1.0", "models/churn@v1.1.0"}
+    assert listed == []
+    # Events of changes made meanwhile may still be on their way: no vouching for these directories.
+    assert not reffiles.unchanged(paths.common_dir, follow.refs)
+
+    # Deleted, moved, and rewritten in place with its inode kept: read because hinted.
+    repo.git("tag", "-d", "rf@v1.0.0")
+    repo.git("tag", "-f", "-a", "rf@v1.1.0", "-m", "moved")
+    with open(os.path.join(tags, "models/churn@v1.0.0"), "r+") as file:
+        file.write(repo.git("rev-parse", "refs/tags/rf@v1.1.0") + "\n")
+    assert follow.step(hint("rf@v1.0.0", "rf@v1.1.0", "models/churn@v1.0.0")) == {
+        "rf@v1.0.0",
+        "rf@v1.1.0",
+        "models/churn@v1.0.0",
+    }
+    assert listed == []
+
+    # A look without hints lists what is untrusted, and vouches again.
+    assert follow.step() == set()
+    assert listed
+    assert reffiles.unchanged(paths.common_dir, follow.refs)
+
+    # A new directory is a hint that needs a listing.
+    listed.clear()
+    repo.tag("new/dir@v1.0.0")
+    assert follow.step({os.path.join(tags, "new")}) == {"new/dir@v1.0.0"}
+    assert listed

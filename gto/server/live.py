@@ -123,13 +123,14 @@ class LiveRegistry:
         self._sync()
         gc.freeze()
 
-    async def refresh(self, *, reconcile: bool = False) -> Change | None:
+    async def refresh(self, *, reconcile: bool = False, hints: frozenset[str] | None = None) -> Change | None:
         """Re-read the repository and apply what changed; tell subscribers when something did.
 
-        ``reconcile`` lists every tag with git rather than trusting the ref files.
+        ``reconcile`` lists every tag with git rather than trusting the ref files; ``hints`` are
+        the paths file events reported since the last refresh (see ``gto.reffiles.changes``).
         """
         async with self._lock:
-            return self._publish(await asyncio.to_thread(self._sync, reconcile=reconcile))
+            return self._publish(await asyncio.to_thread(self._sync, reconcile=reconcile, hints=hints))
 
     async def refresh_if_changed(self) -> Change | None:
         """Refresh only when something the registry depends on moved (before each command)."""
@@ -169,17 +170,26 @@ class LiveRegistry:
     async def follow(self, stop: asyncio.Event, *, watch_files: bool, check_interval: float) -> None:
         """Keep the registry current until ``stop`` is set.
 
-        File events (when ``watch_files``) only mark the registry dirty; one refresh at a time
-        then reads whatever changed meanwhile, so a burst of events costs one or two refreshes.
+        File events (when ``watch_files``) mark the registry dirty and collect the paths they
+        name; one refresh at a time then reads whatever changed meanwhile, looking at the named
+        loose refs rather than listing their directories, so a burst of events costs one or two
+        refreshes.
         Every ``check_interval`` seconds (0: never) the fingerprint check repairs missed events.
         """
         dirty = asyncio.Event()
+        pending: set[str] = set()
+
+        def changed(paths: set[str]) -> None:
+            pending.update(paths)
+            dirty.set()
 
         async def refresher() -> None:
             while True:
                 await dirty.wait()
                 dirty.clear()
-                await self._guarded(self.refresh())
+                hints = frozenset(pending)
+                pending.clear()
+                await self._guarded(self.refresh(hints=hints))
 
         async def checker() -> None:
             pause = check_interval
@@ -199,7 +209,7 @@ class LiveRegistry:
 
         tasks = [asyncio.create_task(refresher())]
         if watch_files:
-            tasks.append(asyncio.create_task(watch.watch(self.watched(), dirty.set, stop)))
+            tasks.append(asyncio.create_task(watch.watch(self.watched(), changed, stop)))
         if check_interval > 0:
             tasks.append(asyncio.create_task(checker()))
         try:
@@ -229,19 +239,20 @@ class LiveRegistry:
 
     # -- the refresh itself (blocking; one at a time) -----------------------------------------
 
-    def _sync(self, *, reconcile: bool = False) -> Change | None:
+    def _sync(self, *, reconcile: bool = False, hints: frozenset[str] | None = None) -> Change | None:
         """Read what changed since the last refresh and swap in the new registry."""
-        with collector.paused():
-            return self._sync_paused(reconcile)
+        # The first load is frozen out of the collector's sight (``load``); refreshes allocate little.
+        with collector.paused(promote=self._registry is None):
+            return self._sync_paused(reconcile, hints)
 
-    def _sync_paused(self, reconcile: bool) -> Change | None:
+    def _sync_paused(self, reconcile: bool, hints: frozenset[str] | None) -> Change | None:
         # Taken before reading: a change made during the read moves it again, and is read next time.
         fingerprint = watch.fingerprint(self.watched(), tag_refs=False)
         first = self._registry is None and self._error is None
         try:
             config = api.read_config(self.repo, self.environ)
             head = git.head_commit(self.repo)
-            refs, ids, records, changed = self._read_tags(reconcile)
+            refs, ids, records, changed = self._read_tags(reconcile, hints)
             # artifacts.yaml at HEAD is read again only when HEAD moved or the file name changed.
             same_file = self._config is not None and config.annotations_file == self._config.annotations_file
             if head is None:
@@ -289,17 +300,18 @@ class LiveRegistry:
         return Change(self.generation, tuple(sorted(artifacts)))
 
     def _read_tags(
-        self, reconcile: bool
+        self, reconcile: bool, hints: frozenset[str] | None = None
     ) -> tuple[reffiles.TagRefs | None, Mapping[str, str], dict[str, TagRecord], frozenset[str] | None]:
         """The tag refs, their ids and records, and which tags changed (None: read them all).
 
-        Normally the ref files say which tags moved and only those are read. The first read
+        Normally the ref files (and the paths file events named, ``hints``) say which tags
+        moved and only those are read. The first read
         lists every tag with git, once; a reconciliation (or refs the files cannot tell) lists
         every id with git and reads the tags whose id differs.
         """
         common_dir = self.repo.common_dir
         if self._refs is not None and not reconcile:
-            found = reffiles.changes(common_dir, self._refs)
+            found = reffiles.changes(common_dir, self._refs, hints)
             if found is not None:
                 refs, changed = found
                 return refs, refs.ids, self._read_changed(refs.ids, changed), changed

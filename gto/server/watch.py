@@ -108,8 +108,8 @@ def fingerprint(watched: WatchedPaths, *, tag_refs: bool = True) -> tuple[int, i
     return count, total & _MASK
 
 
-async def watch(watched: WatchedPaths, on_change: Callable[[], None], stop: asyncio.Event) -> None:
-    """Call ``on_change`` after each debounced batch of relevant events, until ``stop`` is set.
+async def watch(watched: WatchedPaths, on_change: Callable[[set[str]], None], stop: asyncio.Event) -> None:
+    """Call ``on_change`` with the paths of each debounced batch of relevant events, until ``stop`` is set.
 
     Trees are watched recursively (a new ``refs/tags/models/`` directory is followed); the
     directories of single files are watched without their subdirectories, so that a big work
@@ -126,7 +126,7 @@ async def watch(watched: WatchedPaths, on_change: Callable[[], None], stop: asyn
         if not existing:
             return
         try:
-            async for _ in awatch(
+            async for batch in awatch(
                 *existing,
                 watch_filter=relevant,
                 debounce=DEBOUNCE_MS,
@@ -134,7 +134,7 @@ async def watch(watched: WatchedPaths, on_change: Callable[[], None], stop: asyn
                 stop_event=stop,
                 recursive=recursive,
             ):
-                on_change()
+                on_change({path for _, path in batch})
         except Exception:
             # The periodic fingerprint check still notices changes; say why events stopped.
             logger.exception("Watching %s stopped", ", ".join(map(str, existing)))
