@@ -50,6 +50,9 @@ class _Directory:
     subdirectories: tuple[str, ...]  # relative paths below refs/tags
 
 
+_MISSING = _Directory((0, 0), {}, ())
+
+
 @dataclass(frozen=True, slots=True)
 class TagRefs:
     """Where every tag ref pointed at one look, and what it takes to look again cheaply.
@@ -215,7 +218,13 @@ def _list_tree(root: str, previous: Mapping[str, _Directory], taken: int) -> Map
         path = _join(root, relative)
         identity = _identity(path, taken)
         if identity == (0, 0):
-            same = False  # the directory is gone (or refs/tags was never created)
+            if relative:
+                same = False  # the directory is gone
+                continue
+            # No refs/tags at all: remembered as missing, so that its creation is noticed.
+            old = previous.get(relative)
+            directories[relative] = old if old is not None and old.identity == identity else _MISSING
+            same = same and directories[relative] is old
             continue
         old = previous.get(relative)
         if old is not None and identity is not None and old.identity == identity:

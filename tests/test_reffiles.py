@@ -197,3 +197,18 @@ def test_hinted_paths_are_read_without_listing_and_leave_their_directory_untrust
     repo.tag("new/dir@v1.0.0")
     assert follow.step({os.path.join(tags, "new")}) == {"new/dir@v1.0.0"}
     assert listed
+
+
+def test_a_tags_directory_created_after_the_look_is_noticed(
+    repo: Repo, paths: git.RepoPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tags = repo.path / ".git/refs/tags"
+    if tags.exists():
+        tags.rmdir()
+    monkeypatch.setattr(reffiles, "RACY_NS", 0)
+    follow = Follower(paths)
+    assert reffiles.unchanged(paths.common_dir, follow.refs)
+    assert follow.step() == set()
+    repo.tag("rf@v1.0.0")
+    assert not reffiles.unchanged(paths.common_dir, follow.refs)
+    assert follow.step() == {"rf@v1.0.0"}
