@@ -3,8 +3,9 @@
 Each handler validates its params (``gto.server.wire``), calls the ``gto.api`` function of the
 same name on the in-memory registry, and returns the API's value, which ``wire.result``
 converts. So the daemon answers exactly what the API (and the command line) would, with the
-same errors. Queries run in a worker thread on the current registry, without git, except
-where the API itself reads git: commit events of ``history``, ``describe`` at a version or a
+same errors. Queries first apply any change no event announced yet (a stat of the ref
+directories and watched files), then run in a worker thread on the current registry, without
+git, except where the API itself reads git: commit events of ``history``, ``describe`` at a version or a
 revision, and ``doctor``, which checks the repository afresh. Writes go through
 ``LiveRegistry.write``: one at a time, then a refresh.
 
@@ -226,6 +227,8 @@ def _handler(method: Method) -> Callable[..., Any]:
             if method.kind is Kind.WRITE:
                 value = await ls.live.write(lambda registry: method.run(registry, parsed))
             elif method.kind is Kind.QUERY:
+                # A few stats: a query sent right after a change made with plain git sees it.
+                await ls.live.refresh_if_changed()
                 value = await asyncio.to_thread(method.run, ls.live, parsed)
             else:
                 value = method.run(ls, parsed)

@@ -148,3 +148,15 @@ def test_a_refresh_reads_only_the_tags_that_moved(repo: Repo) -> None:
     repo.git("pack-refs", "--all")
     assert refresh()[0] is None
     assert live.registry() is registry
+
+
+def test_a_query_right_after_a_plain_git_change_sees_it(repo: Repo, daemons: Callable[..., Daemon]) -> None:
+    # Neither file events nor periodic checks: only the check before each request can tell.
+    repo.tag("rf@v1.0.0")
+    daemon = daemons(repo.path, "--check-interval", "0", "--no-watch")
+    client = daemon.connect()
+    assert versions(client, "rf") == ["v1.0.0"]
+    repo.tag("rf@v1.1.0")
+    assert versions(client, "rf") == ["v1.1.0", "v1.0.0"]
+    repo.git("tag", "-d", "rf@v1.0.0")
+    assert versions(client, "rf") == ["v1.1.0"]
