@@ -264,10 +264,13 @@ def _hinted_names(root: str, hints: Collection[str]) -> list[str]:
 def _hinted(root: str, previous: Mapping[str, _Directory], hints: Collection[str]) -> Mapping[str, _Directory] | None:
     """``previous`` with the hinted entries looked at again, their directories untrusted.
 
-    None when a hint is a directory, or names one (created or removed): listing is then needed.
+    None when a hint is a directory, or names one (created or removed), or may have lost bytes
+    that are not UTF-8: listing is then needed.
     """
     touched: dict[str, dict[str, int]] = {}
     for name in _hinted_names(root, hints):
+        if "\ufffd" in name:
+            return None  # a name that is not UTF-8 may not survive the watcher's report of it
         relative, _, entry = name.rpartition("/")
         directory = previous.get(relative)
         if directory is None or name in previous:

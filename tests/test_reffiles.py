@@ -212,3 +212,14 @@ def test_a_tags_directory_created_after_the_look_is_noticed(
     repo.tag("rf@v1.0.0")
     assert not reffiles.unchanged(paths.common_dir, follow.refs)
     assert follow.step() == {"rf@v1.0.0"}
+
+
+def test_a_hinted_name_that_is_not_utf8_is_listed(repo: Repo, paths: git.RepoPaths) -> None:
+    repo.tag("rf@v1.0.0")
+    follow = Follower(paths)
+    oid = repo.git("rev-parse", "refs/tags/rf@v1.0.0")
+    tags = os.fsencode(os.path.join(paths.common_dir, "refs", "tags"))
+    with open(tags + b"/caf\xe9@v1.0.0", "w") as file:
+        file.write(oid + "\n")
+    # A watcher reports the name with U+FFFD for the byte it could not decode.
+    assert follow.step({os.path.join(os.fsdecode(tags), "caf\ufffd@v1.0.0")}) == {"caf\ufffd@v1.0.0"}
