@@ -115,10 +115,12 @@ def changes(
         return None
     root = _tags_root(common_dir)
     try:
+        names: list[str] = []
         if hints is None:
             directories = _list_tree(root, refs._directories, taken)
         else:
-            hinted = _hinted(root, refs._directories, hints)
+            names = _hinted_names(root, hints)
+            hinted = _hinted(root, refs._directories, names)
             if hinted is None:
                 return changes(common_dir, refs)
             directories = hinted
@@ -141,7 +143,7 @@ def changes(
             # The hinted refs are read whatever their inode: one deleted and made again keeps its
             # name and may get its inode back.
             loose = dict(loose)
-            for name in _hinted_names(root, hints):
+            for name in names:
                 oid = _read_loose(os.path.join(root, name))
                 if loose.get(name) != oid:
                     candidates.add(name)
@@ -261,14 +263,14 @@ def _hinted_names(root: str, hints: Collection[str]) -> list[str]:
     ]
 
 
-def _hinted(root: str, previous: Mapping[str, _Directory], hints: Collection[str]) -> Mapping[str, _Directory] | None:
-    """``previous`` with the hinted entries looked at again, their directories untrusted.
+def _hinted(root: str, previous: Mapping[str, _Directory], names: list[str]) -> Mapping[str, _Directory] | None:
+    """``previous`` with the hinted loose refs ``names`` looked at again, their directories untrusted.
 
     None when a hint is a directory, or names one (created or removed), or may have lost bytes
     that are not UTF-8: listing is then needed.
     """
     touched: dict[str, dict[str, int]] = {}
-    for name in _hinted_names(root, hints):
+    for name in names:
         if "\ufffd" in name:
             return None  # a name that is not UTF-8 may not survive the watcher's report of it
         relative, _, entry = name.rpartition("/")

@@ -3,9 +3,10 @@
 What the registry depends on lives in a few places: tag refs (loose files under ``refs/tags``,
 ``packed-refs``, or the ``reftable`` directory where git uses it), ``HEAD`` and branch refs
 (``artifacts.yaml`` is read at HEAD's commit), and the work tree's ``.gto``. ``watch`` follows
-them with watchfiles and calls back after each debounced batch; ``fingerprint`` sums the
-identity (inode, mtime, size) of the same files without running git, for the periodic check
-that repairs any event the watcher missed.
+them with watchfiles and calls back with the paths of each debounced batch; ``fingerprint``
+sums the identity (inode, mtime, size) of the same files without running git (tag refs can be
+left to ``gto.reffiles``), for the check before each request and the periodic check that
+repairs any event the watcher missed.
 
 Git replaces files by renaming a lock file over them (``packed-refs`` too), so directories are
 watched, never single files; watchfiles' default filter drops everything under ``.git``, so
