@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict
 
 from gto.config import DEFAULT_ANNOTATIONS_FILE, Config
 from gto.errors import AnnotationsError, ArtifactNotFoundError, InvalidNameError, PathConflictError
@@ -50,7 +49,8 @@ _NAME_RULE = "letters and digits, with '-', '_' or '/' only inside"
 _LINE_BREAKS = "\r\n\x85\u2028\u2029"
 
 
-class Annotation(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Annotation:
     """What ``artifacts.yaml`` says about one artifact.
 
     ``virtual`` True means the path is outside git or a pointer; False means a file committed in
@@ -58,14 +58,17 @@ class Annotation(BaseModel):
     ``check_annotation``, so that a value read from any source can be reported, not refused.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
     type: str | None = None
     path: str | None = None
     virtual: bool = True
     labels: tuple[str, ...] = ()
     description: str | None = None
     custom: Any = None
+
+    def __post_init__(self) -> None:
+        # Labels are kept as a tuple whatever sequence they came as, so entries stay values.
+        if type(self.labels) is not tuple:
+            object.__setattr__(self, "labels", tuple(self.labels))
 
     def to_json(self) -> dict[str, Any]:
         """The entry as JSON with default values left out, in field order (``describe`` output)."""
@@ -447,7 +450,12 @@ def annotations_schema() -> dict[str, Any]:
     a type is allowed by ``.gto`` and whether paths conflict is beyond a schema: the gto server
     and ``gto doctor`` check those.
     """
-    entry = Annotation.model_json_schema()
+    # pydantic builds the entry's schema from the dataclass; it is imported here only, so that
+    # reading a registry never pays for it.
+    from pydantic import TypeAdapter
+
+    entry = TypeAdapter(Annotation).json_schema()
+    entry["additionalProperties"] = False
     name = {"type": "string", "pattern": f"^{NAME_PATTERN}$"}
     properties = entry["properties"]
     properties["type"]["anyOf"][0] = name

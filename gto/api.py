@@ -18,8 +18,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
 from gto import __version__, collector, git, queries
 from gto.annotations import (
     Annotation,
@@ -417,30 +415,27 @@ def _version_of_shortcut(registry: Registry, artifact: ArtifactState, shortcut: 
 # --- doctor --------------------------------------------------------------------------------
 
 
-class ConfigValue(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConfigValue:
     """One effective config value and where it came from."""
-
-    model_config = ConfigDict(frozen=True)
 
     key: str
     value: Any
     source: str
 
 
-class DoctorProblem(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DoctorProblem:
     """One problem ``doctor`` found; ``where`` names a file position or a tag."""
-
-    model_config = ConfigDict(frozen=True)
 
     kind: str
     where: str
     message: str
 
 
-class DoctorReport(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DoctorReport:
     """What ``doctor`` prints: versions, effective config and every problem found."""
-
-    model_config = ConfigDict(frozen=True)
 
     gto_version: str
     repo: str
@@ -502,10 +497,9 @@ def doctor(repo: str | Path = ".", environ: Mapping[str, str] | None = None) -> 
 # --- writes --------------------------------------------------------------------------------
 
 
-class TagChange(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TagChange:
     """A tag a write operation created or deleted, with what it means."""
-
-    model_config = ConfigDict(frozen=True)
 
     tag: str
     action: Action
@@ -514,10 +508,9 @@ class TagChange(BaseModel):
     stage: str | None = None
 
 
-class WriteResult(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WriteResult:
     """What a write did. ``push_error`` is set when tags were written but pushing them failed."""
-
-    model_config = ConfigDict(frozen=True)
 
     created: tuple[TagChange, ...] = ()
     deleted: tuple[TagChange, ...] = ()

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
-
 from gto.errors import ArtifactNotFoundError, UsageError, VersionNotFoundError
 from gto.state import ArtifactState, Event, EventKind, RegistryState, StageAssignment, VersionState
 from gto.tags import check_artifact, check_name, parse_tag
@@ -76,10 +74,9 @@ def _artifact_name(text: str) -> str:
     return check_artifact(text.replace("=", ":", 1) if ":" not in text else text)
 
 
-class EventInfo(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EventInfo:
     """One history row; field names are the public ``history --json`` shape."""
-
-    model_config = ConfigDict(frozen=True)
 
     timestamp: datetime
     artifact: str
@@ -93,10 +90,9 @@ class EventInfo(BaseModel):
     ref: str | None
 
 
-class RefEvent(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RefEvent:
     """What ``check-ref`` reports about one registry tag."""
-
-    model_config = ConfigDict(frozen=True)
 
     artifact: str
     event: str
@@ -110,10 +106,9 @@ class RefEvent(BaseModel):
     tag: str
 
 
-class VersionInfo(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VersionInfo:
     """One version row of ``show NAME``; ``stages`` are those the version is shown in."""
-
-    model_config = ConfigDict(frozen=True)
 
     artifact: str
     version: str
@@ -127,10 +122,9 @@ class VersionInfo(BaseModel):
     author_email: str
 
 
-class StageInfo(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StageInfo:
     """A version in a stage, with the assignment tag that put it there."""
-
-    model_config = ConfigDict(frozen=True)
 
     artifact: str
     stage: str
@@ -139,10 +133,9 @@ class StageInfo(BaseModel):
     ref: str
 
 
-class ArtifactInfo(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ArtifactInfo:
     """One row of the registry view."""
-
-    model_config = ConfigDict(frozen=True)
 
     name: str
     latest: str | None
@@ -151,10 +144,9 @@ class ArtifactInfo(BaseModel):
     deprecated: bool
 
 
-class RegistryView(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RegistryView:
     """The registry view: one row per artifact, sorted by name, and the stage columns."""
-
-    model_config = ConfigDict(frozen=True)
 
     artifacts: tuple[ArtifactInfo, ...]
     stages: tuple[str, ...]

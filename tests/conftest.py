@@ -6,6 +6,7 @@ import os
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -91,3 +92,10 @@ def make_repo(tmp_path: Path) -> Callable[..., Repo]:
 @pytest.fixture
 def repo(make_repo: Callable[..., Repo]) -> Repo:
     return make_repo()
+
+
+def api_json(value: Any) -> Any:
+    """An API value as JSON, dumped by pydantic from its own fields (not through the protocol's shapes)."""
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(type(value)).dump_python(value, mode="json")

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import Repo
 
 PACKAGE = Path(__file__).resolve().parent.parent / "gto"
 
@@ -107,3 +108,29 @@ def test_importing_the_daemon_client_stays_cheap() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout == "[]\n"
+
+
+def test_reading_a_registry_imports_no_pydantic(repo: Repo) -> None:
+    """Queries and their results are plain values: pydantic is for the daemon's wire and ``gto schema``."""
+    import subprocess
+
+    repo.commit({"artifacts.yaml": "churn:\n  type: model\n  path: models/churn.pkl\n  labels: [a]\n"})
+    repo.tag("churn@v1.0.0")
+    repo.tag("churn#prod#1")
+    commands = [
+        ["show"],
+        ["show", "--json"],
+        ["show", "churn"],
+        ["history", "churn", "--json"],
+        ["which", "churn", "prod"],
+        ["check-ref", "churn#prod#1", "--json"],
+        ["describe", "churn"],
+        ["doctor"],
+    ]
+    code = (
+        "import os, sys; from gto.cli import run; "
+        f"codes = [run(args + ['-r', os.getcwd()]) for args in {commands!r}]; "
+        "print(codes, 'pydantic' in sys.modules, file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=repo.path, capture_output=True, text=True, check=False)
+    assert done.stderr.splitlines()[-1] == f"{[0] * len(commands)} False", done.stderr

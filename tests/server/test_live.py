@@ -12,7 +12,7 @@ import asyncio
 import os
 from collections.abc import Callable
 
-from conftest import Repo
+from conftest import Repo, api_json
 
 from bench import bulk
 from gto import api, git
@@ -61,14 +61,14 @@ def test_git_tag_delete_pack_refs_and_commits_reach_a_connected_client(
     # A commit that adds artifacts.yaml: the annotation at HEAD changes, and a new artifact appears.
     repo.commit({"artifacts.yaml": ANNOTATIONS + "ds:\n  type: dataset\n"}, message="annotate")
     assert next_change(client)["artifacts"] == ["ds", "rf"]
-    assert client.request("gto/describe", {"name": "rf"}) == api.describe(repo.path, "rf").model_dump(mode="json")
+    assert client.request("gto/describe", {"name": "rf"}) == api_json(api.describe(repo.path, "rf"))
     assert [row["name"] for row in client.request("gto/show")["artifacts"]] == ["ds", "rf"]
 
     # A config change in the work tree changes every artifact's view.
     write_atomically(repo.path / ".gto", "stages: [dev, prod]\n")
     assert next_change(client)["artifacts"] == ["ds", "rf"]
     assert client.request("gto/show")["stages"] == ["dev", "prod"]
-    assert client.request("gto/show") == api.show_registry(repo.path).model_dump(mode="json")
+    assert client.request("gto/show") == api_json(api.show_registry(repo.path))
 
 
 def test_new_tag_directories_lightweight_tags_and_bursts(repo: Repo, daemons: Callable[..., Daemon]) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from cli.conftest import Registry, build_registry, isolate
-from conftest import Repo
+from conftest import Repo, api_json
 
 from gto import api
 from gto.errors import ConfigError, GTOError
@@ -46,7 +46,7 @@ def dumped(value: Any) -> Any:
         return value
     if isinstance(value, list):
         return [dumped(item) for item in value]
-    return value.model_dump(mode="json")
+    return api_json(value)
 
 
 QUERIES: list[tuple[str, dict[str, Any], Callable[[api.Registry], Any]]] = [
@@ -102,7 +102,7 @@ def test_query_answers_what_the_api_returns(
 
 
 def test_doctor_answers_what_the_api_returns(served: tuple[Registry, Daemon], client: Client) -> None:
-    expected = api.doctor(served[0].path).model_dump(mode="json")
+    expected = dumped(api.doctor(served[0].path))
     assert client.request("gto/doctor", None, TIMEOUT) == expected
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from conftest import Repo
+from conftest import Repo, api_json
 
 from gto import api
 from gto.server.client import Client
@@ -62,7 +62,7 @@ def test_lsp_lifecycle_and_gto_requests_over_stdio(repo: Repo, editor: Editor) -
     assert result["serverInfo"]["name"] == "gto"
     assert "capabilities" in result
 
-    assert client.request("gto/show", {}, TIMEOUT) == api.show_registry(repo.path).model_dump(mode="json")
+    assert client.request("gto/show", {}, TIMEOUT) == api_json(api.show_registry(repo.path))
     status = client.request("gto/status", {}, TIMEOUT)
     assert (status["transport"], status["socket"], status["pid"]) == ("stdio", None, editor.process.pid)
 
