@@ -26,7 +26,7 @@ import threading
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -514,7 +514,7 @@ def _peel_chains(repo: RepoPaths, reader: _TagReader) -> list[TagRecord]:
     for index, answer in zip(reader.chains, answers, strict=True):
         oid, _, rest = answer.partition(" ")
         if rest.startswith("commit "):
-            records[index] = replace(records[index], commit=oid)
+            records[index] = records[index]._replace(commit=oid)
     return records
 
 

@@ -14,6 +14,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 from gto.annotations import Annotation
 from gto.tags import Action, ParsedTag, TagRecord, parse_tag, parse_tag_parts
@@ -50,8 +51,7 @@ _KIND_OF_ACTION = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
+class Event(NamedTuple):
     """One registry fact. ``version`` is the SemVer name or, for an unregistered commit, its hexsha.
 
     ``tag`` is None only for commit events, which come from ``artifacts.yaml`` history.
@@ -95,8 +95,7 @@ class StageAssignment:
         return (self.event.created_at, self.event.counter or 0, self.event.tag or "")
 
 
-@dataclass(frozen=True, slots=True)
-class VersionState:
+class VersionState(NamedTuple):
     """One version of an artifact.
 
     ``registered`` means it is named by a registration tag; otherwise ``version`` is the commit

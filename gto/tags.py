@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 from gto.errors import InvalidNameError
 from gto.versions import VERSION_PATTERN
@@ -58,8 +59,7 @@ class ParsedTag:
     counter: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class TagRecord:
+class TagRecord(NamedTuple):
     """What git says about one tag, as read in bulk by ``gto.git``.
 
     ``commit`` is the commit the tag points to after peeling tag chains, or None when it
