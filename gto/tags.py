@@ -24,19 +24,14 @@ _ARTIFACT_RE = re.compile(rf"(?:(?P<dir>{DIR_PATTERN}):)?(?P<name>{NAME_PATTERN}
 
 # One pattern for every shape, so that reading 100,000 tags costs one regex match each.
 # The artifact part uses "=" instead of ":" because ":" is not allowed in git ref names.
-# The body is everything after an optional "DIR=".
-_TAG_BODY = (
-    rf"(?P<name>{NAME_PATTERN})"
+_TAG_RE = re.compile(
+    rf"(?:(?P<dir>{DIR_PATTERN})=)?(?P<name>{NAME_PATTERN})"
     r"(?:"
     rf"@(?P<version>{VERSION_PATTERN})(?P<vcancel>!)?(?:#(?P<vcounter>\d+))?"
     r"|@(?P<deprecated>deprecated)(?:#(?P<dcounter>\d+))?"
     rf"|#(?P<stage>{NAME_PATTERN})(?:(?P<scancel>!)?#(?P<scounter>\d+)|(?P<scancel_simple>!)|#(?P<lcounter>\d+)(?P<lcancel>!))?"
     r")"
 )
-_TAG_RE = re.compile(rf"(?:(?P<dir>{DIR_PATTERN})=)?{_TAG_BODY}")
-# Most tags have no DIR part, and only one with "=" can: matching those without the optional
-# group spares its backtracking over the whole name, half the cost of parsing a tag.
-_PLAIN_TAG_RE = re.compile(_TAG_BODY)
 
 
 class Action(StrEnum):
@@ -134,18 +129,12 @@ def parse_tag_parts(tag: str) -> TagParts | None:
     """
     if tag.startswith("refs/tags/"):
         tag = tag[len("refs/tags/") :]
-    directory: str | None = None
-    if "=" in tag:
-        match = _TAG_RE.fullmatch(tag)
-        if match is None:
-            return None
-        directory = match["dir"]
-    else:
-        match = _PLAIN_TAG_RE.fullmatch(tag)
-        if match is None:
-            return None
-    # One call for the groups of the body: this runs once per tag on every read of the registry.
+    match = _TAG_RE.fullmatch(tag)
+    if match is None:
+        return None
+    # One call for all groups: this runs once per tag on every read of the registry.
     (
+        directory,
         name,
         version,
         vcancel,
@@ -158,7 +147,7 @@ def parse_tag_parts(tag: str) -> TagParts | None:
         scancel_simple,
         lcounter,
         lcancel,
-    ) = match.groups()[-12:]
+    ) = match.groups()
     if directory is not None and not _dir_is_valid(directory):
         return None
     artifact = f"{directory}:{name}" if directory else name
