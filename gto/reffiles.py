@@ -30,12 +30,15 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["RACY_NS", "TagRefs", "changes", "look", "unchanged", "uses_reftable"]
+__all__ = ["RACY_NS", "READ_LOOSE_LIMIT", "TagRefs", "changes", "look", "unchanged", "uses_reftable"]
 
 # Listings of directories modified this recently before the look are not trusted (file times
 # advance in clock ticks of a few milliseconds; the margin covers them many times over).
 RACY_NS = 100_000_000
 _HEX = frozenset("0123456789abcdef")
+
+# A first look reads up to this many loose refs itself; with more, git's listing is cheaper.
+READ_LOOSE_LIMIT = 1000
 
 # (inode, modification time in ns), or None for a listing that must be made again next time.
 _Identity = tuple[int, int] | None
@@ -73,12 +76,14 @@ class _Unsupported(Exception):
 
 
 def look(common_dir: Path, list_ids: Callable[[], Mapping[str, str]]) -> TagRefs | None:
-    """A first look: the ref files listed, then ``list_ids()`` (git's own listing) for the ids.
+    """A first look: the ref files listed, then the ids of the loose refs read.
 
-    The files are listed before git lists the refs, so whatever changes in between moves a
-    directory or ``packed-refs`` after this look and is seen by the next one. The ids of loose
-    refs come from git's listing rather than from reading 100,000 files. None when the
-    repository's refs are not plain files (``list_ids`` is then not called).
+    Up to ``READ_LOOSE_LIMIT`` loose refs are read here; with more, ``list_ids()`` (git's own
+    listing) gives the ids rather than 100,000 files read one by one. The files are listed
+    before the ids are read, so whatever changes in between moves a directory or
+    ``packed-refs`` after this look and is seen by the next one. None when the repository's
+    refs are not plain files, or a loose ref is not an object id (``list_ids`` is then not
+    called).
     """
     taken = time.time_ns()
     if uses_reftable(common_dir):
@@ -89,8 +94,17 @@ def look(common_dir: Path, list_ids: Callable[[], Mapping[str, str]]) -> TagRefs
         packed = _read_packed(common_dir / "packed-refs")
     except _Unsupported:
         return None
+    names = _loose_names(directories)
+    if len(names) <= READ_LOOSE_LIMIT and all(name.isascii() for name in names):
+        # Few loose refs: reading them costs less than git's listing of every ref.
+        root = _tags_root(common_dir)
+        try:
+            loose = {name: oid for name in names if (oid := _read_loose(os.path.join(root, name))) is not None}
+        except _Unsupported:
+            return None
+        return TagRefs({**packed, **loose}, loose, packed, packed_identity, directories)
     ids = dict(list_ids())
-    loose = {name: ids.get(name, "") for name in _loose_names(directories)}
+    loose = {name: ids.get(name, "") for name in names}
     return TagRefs(ids, loose, packed, packed_identity, directories)
 
 
@@ -379,12 +393,13 @@ def _read_packed(path: Path) -> dict[str, str]:
         return {}
     except OSError as error:
         raise _Unsupported(str(error)) from None
+    # Decoded at once: bytes that are not UTF-8 never take an ASCII space or line break with
+    # them, so each name reads as it would alone (U+FFFD for the bad bytes, as git lists it).
     packed: dict[str, str] = {}
-    prefix = b"refs/tags/"
+    prefix = "refs/tags/"
     start = len(prefix)
-    for line in data.split(b"\n"):
-        oid, _, ref = line.partition(b" ")
+    for line in data.decode("utf-8", "replace").split("\n"):
+        oid, _, ref = line.partition(" ")
         if ref.startswith(prefix):
-            name = ref[start:].decode("utf-8", "replace")
-            packed[name] = oid.decode("ascii", "replace")
+            packed[ref[start:]] = oid
     return packed

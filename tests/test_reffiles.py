@@ -223,3 +223,27 @@ def test_a_hinted_name_that_is_not_utf8_is_listed(repo: Repo, paths: git.RepoPat
         file.write(oid + "\n")
     # A watcher reports the name with U+FFFD for the byte it could not decode.
     assert follow.step({os.path.join(os.fsdecode(tags), "caf\ufffd@v1.0.0")}) == {"caf\ufffd@v1.0.0"}
+
+
+def test_a_first_look_reads_few_loose_refs_itself_and_asks_git_for_many(
+    repo: Repo, paths: git.RepoPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo.tag("rf@v1.0.0")
+    repo.git("pack-refs", "--all")
+    repo.tag("rf@v1.1.0")
+    repo.tag("nested/stage#prod#1")
+    asked: list[bool] = []
+
+    def list_ids() -> dict[str, str]:
+        asked.append(True)
+        return git.list_tag_ids(paths)
+
+    few = reffiles.look(paths.common_dir, list_ids)
+    assert few is not None and dict(few.ids) == git.list_tag_ids(paths) and not asked
+    monkeypatch.setattr(reffiles, "READ_LOOSE_LIMIT", 1)
+    many = reffiles.look(paths.common_dir, list_ids)
+    assert many is not None and dict(many.ids) == git.list_tag_ids(paths) and asked == [True]
+    # A loose ref that holds no object id: the files cannot say, git must list.
+    monkeypatch.setattr(reffiles, "READ_LOOSE_LIMIT", 1000)
+    (repo.path / ".git/refs/tags/alias").write_text("ref: refs/tags/rf@v1.1.0\n")
+    assert reffiles.look(paths.common_dir, list_ids) is None
