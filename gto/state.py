@@ -78,8 +78,7 @@ class Event(NamedTuple):
         return (self.created_at, KIND_PRIORITY[self.kind], self.tag or "", self.artifact, self.version or "")
 
 
-@dataclass(frozen=True, slots=True)
-class StageAssignment:
+class StageAssignment(NamedTuple):
     """An active stage of a version; ``event`` is the assignment that made it active."""
 
     stage: str
