@@ -8,7 +8,9 @@ SLOT 2, ``daemon_internals`` — on a scratch copy of the repository (it writes 
 time of ``gto daemon start`` and the initial load the daemon logs ("Loaded N tags in X s"),
 its RSS (``gto/status``), the latency of each query request over the socket (p50/p99), and the
 change latency: from ``git tag`` returning to the ``gto/registryChanged`` notification naming
-the artifact arriving at a connected client (p50/p95).
+the artifact arriving at a connected client (p50/p95). The first start finds no snapshot (the
+copy leaves the daemon's directory behind); once it stops, a second start loads from the
+snapshot the first saved, and its logged load is reported as the restart.
 
 Both run only when ``gto daemon --help`` works. Nothing here ever invents a number: whatever
 cannot be measured is reported as ``{"status": "not measured", "reason": ...}``.
@@ -105,7 +107,8 @@ def through_daemon(context: DaemonContext) -> dict[str, Any]:
 
 
 def daemon_internals(context: DaemonContext) -> dict[str, Any]:
-    """SLOT 2: start and initial load, RSS, request latency p50/p99, change latency p50/p95."""
+    """SLOT 2: start and initial load, RSS, request latency p50/p99, change latency p50/p95, and
+    the load of a restart from the snapshot the first daemon saved when it stopped."""
     reason = availability(context.gto, context.env)
     if reason is not None:
         return not_measured(reason)
@@ -120,11 +123,32 @@ def daemon_internals(context: DaemonContext) -> dict[str, Any]:
         if result.returncode != 0:
             return not_measured(f"'gto daemon start' failed: {result.stderr.decode(errors='replace').strip()}")
         try:
-            return {"status": "measured", "start_s": round(start_s, 4), **_internals(scratch_context)}
+            found = {"status": "measured", "start_s": round(start_s, 4), **_internals(scratch_context)}
         except (OSError, TimeoutError, RuntimeError, ValueError) as error:
             return not_measured(f"the daemon did not answer as expected: {type(error).__name__}: {error}")
         finally:
             _daemon(scratch_context, "stop")
+        return {**found, **_restart(scratch_context)}
+
+
+def _restart(context: DaemonContext) -> dict[str, Any]:
+    """The load of a daemon started again after the first one stopped, from the snapshot that
+    one saved (the change-latency tags made it save one), as the log says."""
+    from gto.server.location import daemon_files
+
+    log = daemon_files(context.repo / ".git", context.env).log
+    if _daemon(context, "start").returncode != 0:
+        return {"restart_load_s": None, "restart_load_ratio": None, "restart_from_snapshot": False}
+    try:
+        load = _logged_load(log)
+        lines = [line for line in log.read_text(errors="replace").splitlines() if "Loaded" in line]
+        return {
+            "restart_load_s": load,
+            "restart_load_ratio": round(load / context.floor_git_s, 3) if load is not None else None,
+            "restart_from_snapshot": bool(lines) and "snapshot" in lines[-1],
+        }
+    finally:
+        _daemon(context, "stop")
 
 
 def _daemon_state(directory: str, names: list[str]) -> list[str]:

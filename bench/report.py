@@ -77,7 +77,14 @@ def _run_table(run: dict[str, Any]) -> list[str]:
         lines += [
             "",
             f"Daemon: `gto daemon start` {_ms(internals['start_s'])}, initial load {_ms(internals['initial_load_s'])}"
-            f" ({_ratio(internals['initial_load_ratio'])} `git for-each-ref`), RSS {internals['rss_mib']} MiB;"
+            f" ({_ratio(internals['initial_load_ratio'])} `git for-each-ref`)"
+            + (
+                f", restarted from its snapshot {_ms(internals['restart_load_s'])}"
+                f" ({_ratio(internals['restart_load_ratio'])})"
+                if internals.get("restart_from_snapshot")
+                else ""
+            )
+            + f", RSS {internals['rss_mib']} MiB;"
             f" change latency p50 {_ms(internals['change_p50_s'])}, p95 {_ms(internals['change_p95_s'])}"
             f" ({internals['changes']} tags). Requests over the socket, p50 / p99: "
             + ", ".join(

@@ -466,6 +466,13 @@ def table(report: dict[str, Any]) -> str:
                 + (f"{load * 1000:.0f} ms ({internals['initial_load_ratio']:.2f}× for-each-ref)" if load else "?")
                 + f", RSS {internals['rss_mib']} MiB, {internals['tag_count']} tags"
             )
+            restart = internals.get("restart_load_s")
+            if restart is not None:
+                origin = "its snapshot" if internals.get("restart_from_snapshot") else "git (no snapshot read)"
+                lines.append(
+                    f"  daemon restart: load {restart * 1000:.0f} ms"
+                    f" ({internals['restart_load_ratio']:.2f}× for-each-ref), from {origin}"
+                )
             for label, found in internals["requests"].items():
                 p50, p99 = found["p50_s"] * 1000, found["p99_s"] * 1000
                 lines.append(f"  daemon request {label:<26} p50 {p50:7.2f} ms   p99 {p99:7.2f} ms")

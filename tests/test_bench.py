@@ -109,3 +109,19 @@ def test_the_quick_run_writes_a_report_with_every_section(tmp_path: Path) -> Non
         assert measured["median_s"] > 0 and measured["stdout_bytes"] > 0
     for slot in ("daemon", "daemon_internals", "upstream", "baseline"):
         assert run[slot]["status"] == "not measured" and run[slot]["reason"]
+
+
+def test_the_daemon_slots_measure_a_first_start_and_a_restart_from_the_snapshot(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    command = [sys.executable, "-m", "bench", "--quick", "--sizes", "200", "--repeats", "1"]
+    command += ["--cache-dir", str(tmp_path / "repos"), "--results-dir", str(results)]
+    finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    assert finished.returncode == 0, finished.stderr
+    (report_file,) = results.glob("*.json")
+    (run,) = json.loads(report_file.read_text())["runs"]
+    assert run["daemon"]["status"] == "measured"
+    internals = run["daemon_internals"]
+    assert internals["status"] == "measured"
+    assert internals["initial_load_s"] is not None and internals["restart_load_s"] is not None
+    assert internals["restart_from_snapshot"] is True
+    assert "daemon restart: load" in finished.stdout and "from its snapshot" in finished.stdout

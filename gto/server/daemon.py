@@ -279,12 +279,16 @@ def run(repo: str | Path, options: DaemonOptions, environ: Mapping[str, str], re
         logger.info("Starting for %s (pid %d)", paths.work_tree, os.getpid())
         from gto.server.live import LiveRegistry
 
-        live = LiveRegistry(paths, environ)
+        live = LiveRegistry(paths, environ, snapshot_path=files.snapshot)
         started = time.monotonic()
         live.load()
-        logger.info("Loaded %d tags in %.2f s", live.tag_count, time.monotonic() - started)
+        origin = "from the last daemon's snapshot and the tags moved since" if live.from_snapshot else "from git"
+        logger.info("Loaded %d tags in %.2f s, %s", live.tag_count, time.monotonic() - started, origin)
         daemon = _Daemon(live, files, options)
-        return asyncio.run(daemon.serve(lambda: _report(ready_fd, _READY)))
+        code = asyncio.run(daemon.serve(lambda: _report(ready_fd, _READY)))
+        # Serving is over and no refresh runs: leave the registry for the next daemon.
+        live.save_snapshot()
+        return code
     except GTOError as error:
         _report(ready_fd, f"{error.kind} {error}")
         if lock_fd is not None:

@@ -1,10 +1,11 @@
-"""Where a work tree's daemon lives: its private directory, socket, pid file and log.
+"""Where a work tree's daemon lives: its private directory, socket, pid file, log and snapshot.
 
 There is one daemon per work tree (the registry depends on its HEAD and its ``.gto``), so the
-files go under that work tree's own git directory: ``<git dir>/gto/daemon.sock``, ``daemon.pid``
-and ``daemon.log``, in a directory of mode 0700. A unix socket path is limited to about 107
-bytes; a longer one moves to ``$XDG_RUNTIME_DIR/gto/`` or ``/tmp/gto-<uid>/`` under a name
-derived from the git directory, so every client computes the same place.
+files go under that work tree's own git directory: ``<git dir>/gto/daemon.sock``, ``daemon.pid``,
+``daemon.log`` and ``registry.snapshot`` (``gto.server.snapshot``), in a directory of mode 0700.
+A unix socket path is limited to about 107 bytes; a longer one moves to
+``$XDG_RUNTIME_DIR/gto/`` or ``/tmp/gto-<uid>/`` under a name derived from the git directory,
+so every client computes the same place.
 
 Standard library only, because the thin command-line client imports it. It computes paths and
 prepares directories; it starts nothing and talks to no daemon.
@@ -26,6 +27,7 @@ STATE_DIRECTORY = "gto"
 SOCKET_NAME = "daemon.sock"
 PID_NAME = "daemon.pid"
 LOG_NAME = "daemon.log"
+SNAPSHOT_NAME = "registry.snapshot"
 
 # sockaddr_un.sun_path holds 108 bytes on Linux and 104 on the BSDs and macOS, with a final NUL.
 SOCKET_PATH_LIMIT = 107 if sys.platform.startswith("linux") else 103
@@ -39,6 +41,7 @@ class DaemonFiles:
     socket: Path
     pid: Path
     log: Path
+    snapshot: Path
 
 
 def daemon_files(git_dir: Path, environ: Mapping[str, str]) -> DaemonFiles:
@@ -47,7 +50,13 @@ def daemon_files(git_dir: Path, environ: Mapping[str, str]) -> DaemonFiles:
     socket = directory / SOCKET_NAME
     if len(os.fsencode(socket)) > SOCKET_PATH_LIMIT:
         socket = _fallback_socket(git_dir, environ)
-    return DaemonFiles(directory=directory, socket=socket, pid=directory / PID_NAME, log=directory / LOG_NAME)
+    return DaemonFiles(
+        directory=directory,
+        socket=socket,
+        pid=directory / PID_NAME,
+        log=directory / LOG_NAME,
+        snapshot=directory / SNAPSHOT_NAME,
+    )
 
 
 def _fallback_socket(git_dir: Path, environ: Mapping[str, str]) -> Path:
