@@ -41,7 +41,7 @@ logger = logging.getLogger(__name__)
 
 # The modules whose code decides what a record or a state holds.
 _STATE_CODE = ("gto.git", "gto.tags", "gto.versions", "gto.annotations", "gto.state", __name__)
-# Raised when what a snapshot holds changes shape in a way the code digest would not show.
+# Incremented when what a snapshot holds changes shape in a way the code digest would not show.
 FORMAT = 1
 
 
