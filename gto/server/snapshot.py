@@ -107,8 +107,13 @@ def read(path: Path) -> Snapshot | None:
 def write(path: Path, snapshot: Snapshot) -> bool:
     """Replace the snapshot at ``path`` in one rename; False (logged) when it could not be written."""
     temporary: str | None = None
+    prefix = f".{path.name}."
     try:
-        descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        # One daemon per work tree writes here: a temporary file left is one a killed daemon
+        # did not finish.
+        for left in path.parent.glob(f"{prefix}*"):
+            left.unlink(missing_ok=True)
+        descriptor, temporary = tempfile.mkstemp(prefix=prefix, dir=path.parent)
         with os.fdopen(descriptor, "wb") as handle:
             pickle.dump(key(), handle, protocol=pickle.HIGHEST_PROTOCOL)
             pickler = pickle.Pickler(handle, protocol=pickle.HIGHEST_PROTOCOL)

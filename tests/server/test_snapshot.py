@@ -141,3 +141,11 @@ def test_a_snapshot_behind_a_symbolic_link_is_not_read(registry_repo: Repo, tmp_
     link = tmp_path / "registry.snapshot"
     link.symlink_to(saved)
     assert not started(registry_repo, link).from_snapshot
+
+
+def test_writing_removes_what_a_killed_daemon_left_half_written(registry_repo: Repo, tmp_path: Path) -> None:
+    path = tmp_path / "registry.snapshot"
+    left = tmp_path / ".registry.snapshot.abc123"
+    left.write_bytes(b"half a pickle")
+    assert started(registry_repo, path).save_snapshot()
+    assert sorted(p.name for p in tmp_path.glob("*registry.snapshot*")) == ["registry.snapshot"]
