@@ -54,7 +54,6 @@ __all__ = [
     "read_commits",
     "read_file",
     "read_files",
-    "read_tags",
     "read_tags_by_id",
     "resolve_commit",
     "tag_names",
@@ -571,7 +570,7 @@ def list_tag_ids(repo: RepoPaths) -> dict[str, str]:
 
     One ``git for-each-ref`` that only lists refs: several times cheaper than ``list_tags``, so a
     long-running reader can tell which tags changed (a tag's record is fixed by its object id)
-    and read only those with ``read_tags``.
+    and read only those with ``read_tags_by_id``.
     """
     result = _run(repo.work_tree, ["for-each-ref", "--format=%(refname:lstrip=2) %(objectname)", "refs/tags"])
     if not result.ok:
@@ -580,35 +579,6 @@ def list_tag_ids(repo: RepoPaths) -> dict[str, str]:
     # this runs on every refresh of a daemon following 100,000 tags).
     words = result.stdout.decode("utf-8", "replace").split()
     return dict(zip(words[0::2], words[1::2], strict=True))
-
-
-# Beyond this many names, ``read_tags`` lists every tag instead: git matches each name given on
-# the command line as a pattern against every ref, which grows with names times refs.
-_READ_BY_NAME_LIMIT = 256
-
-
-def read_tags(repo: RepoPaths, names: Iterable[str]) -> list[TagRecord]:
-    """The records of the named tags, as ``list_tags`` reads them; names that exist no more are left out.
-
-    Meant for the few tags that changed since a ``list_tags``: one ``git for-each-ref`` given the
-    exact names (plus one ``cat-file`` for tags on tags). Many names, or a damaged repository,
-    fall back to ``list_tags``.
-    """
-    wanted = set(names)
-    if not wanted:
-        return []
-    if len(wanted) > _READ_BY_NAME_LIMIT:
-        return [record for record in list_tags(repo) if record.name in wanted]
-    reader = _TagReader()
-    # Ref names cannot contain glob characters, so each name is a pattern matching itself (and
-    # the refs below it as a directory, which cannot exist while it does; those are filtered out).
-    refs = [f"refs/tags/{name}" for name in sorted(wanted)]
-    result = _run(repo.work_tree, ["for-each-ref", f"--format={_TAG_FORMAT}", *refs])
-    if not result.ok:
-        return [record for record in list_tags(repo) if record.name in wanted]
-    _feed(reader, result.stdout)
-    _finish(reader)
-    return [record for record in _peel_chains(repo, reader) if record.name in wanted]
 
 
 def read_tags_by_id(repo: RepoPaths, ids: Mapping[str, str]) -> list[TagRecord]:

@@ -849,10 +849,10 @@ def test_importing_gto_git_is_cheap() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# list_tag_ids and read_tags: what a long-running reader uses to follow changes
+# list_tag_ids and read_tags_by_id: what a long-running reader uses to follow changes
 
 
-def test_tag_ids_and_read_tags_agree_with_list_tags(repo: Repo, paths: git.RepoPaths) -> None:
+def test_tag_ids_agree_with_list_tags(repo: Repo, paths: git.RepoPaths) -> None:
     first = repo.git("rev-parse", "HEAD")
     repo.tag("a@v1.0.0", message="one", date=EPOCH)
     repo.tag("models/nlp=churn@v0.0.1", date=EPOCH + 1)
@@ -867,26 +867,6 @@ def test_tag_ids_and_read_tags_agree_with_list_tags(repo: Repo, paths: git.RepoP
     assert sorted(ids) == [record.name for record in every]
     assert ids["light"] == first
     assert ids["a@v1.0.0"] == repo.git("rev-parse", "refs/tags/a@v1.0.0")
-    assert processes(lambda: git.read_tags(paths, ["nested", "light", "loose@v1.0.0"])) == 2  # a chain to peel
-    wanted = {"a@v1.0.0", "nested", "light", "tree", "loose@v1.0.0", "gone"}
-    assert git.read_tags(paths, wanted) == [record for record in every if record.name in wanted]
-    assert git.read_tags(paths, []) == []
-
-
-def test_read_tags_names_match_exactly_not_as_directories(repo: Repo, paths: git.RepoPaths) -> None:
-    repo.tag("models/churn@v1.0.0")
-    repo.tag("models/a@v1.0.0")
-    # "models" is a directory of refs here, not a tag: asking for it gives nothing.
-    assert git.read_tags(paths, ["models"]) == []
-    assert [r.name for r in git.read_tags(paths, ["models/a@v1.0.0"])] == ["models/a@v1.0.0"]
-
-
-def test_read_tags_of_many_names_lists_every_tag_once(repo: Repo, paths: git.RepoPaths) -> None:
-    commit = repo.git("rev-parse", "HEAD")
-    bulk.add_tags(repo.path, [bulk.BulkTag(f"t{index}@v1.0.0", commit) for index in range(400)])
-    names = [f"t{index}@v1.0.0" for index in range(0, 400, 2)] + [f"t{index}@v1.0.0" for index in range(1, 300, 2)]
-    assert processes(lambda: git.read_tags(paths, names)) == 1
-    assert sorted(r.name for r in git.read_tags(paths, names)) == sorted(names)
 
 
 def test_read_tags_by_id_reads_objects_exactly_as_list_tags_does(repo: Repo, paths: git.RepoPaths) -> None:
