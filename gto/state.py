@@ -10,14 +10,15 @@ artifacts whose tags changed: ``update_state`` does that, and gives the same sta
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import NamedTuple
 
 from gto.annotations import Annotation
-from gto.tags import Action, ParsedTag, TagRecord, parse_tag, parse_tag_parts
+from gto.tags import Action, ParsedTag, TagRecord, parse_tag, parse_tag_parts, tag_artifact
 from gto.versions import version_sort_key
 
 
@@ -211,12 +212,15 @@ def classify_records(records: Iterable[TagRecord]) -> tuple[dict[str, list[TagEv
     }, problems
 
 
-def _classify(records: Iterable[TagRecord]) -> tuple[dict[str, list[_Tag]], list[TagProblem]]:
-    """``classify_records`` with each tag's history key: a full read builds no ``TagEvent`` per tag."""
+def _classify(records: Iterable[TagRecord], start: int = 0) -> tuple[dict[str, list[_Tag]], list[TagProblem]]:
+    """``classify_records`` with each tag's history key: a full read builds no ``TagEvent`` per tag.
+
+    ``start`` is the index of the first record among all those read (the key's unique index).
+    """
     grouped: dict[str, list[_Tag]] = {}
     problems: list[TagProblem] = []
     priorities = _PRIORITY_OF_ACTION
-    for index, record in enumerate(records):
+    for index, record in enumerate(records, start):
         name = record.name
         parts = parse_tag_parts(name)
         if parts is None:
@@ -487,12 +491,20 @@ def compute_state(records: Iterable[TagRecord], annotations: Mapping[str, Annota
     """
     record_list = list(records)
     grouped, problems = _classify(record_list)
-    artifacts: dict[str, ArtifactState] = {}
+    built = {
+        name: _build_artifact(name, grouped.get(name, []), annotations.get(name))
+        for name in sorted(set(grouped) | set(annotations))
+    }
+    return _assemble(built, problems, len(record_list))
+
+
+def _assemble(
+    built: Mapping[str, tuple[ArtifactState, tuple[TagProblem, ...]]], problems: list[TagProblem], tag_count: int
+) -> RegistryState:
+    """The registry of the artifacts ``built`` (in name order) and the problems of single records."""
     events_by_tag: dict[str, Event] = {}
     artifact_problems: dict[str, tuple[TagProblem, ...]] = {}
-    for name in sorted(set(grouped) | set(annotations)):
-        state, found = _build_artifact(name, grouped.get(name, []), annotations.get(name))
-        artifacts[name] = state
+    for name, (state, found) in built.items():
         if found:
             artifact_problems[name] = found
         for event in state.events:
@@ -502,12 +514,79 @@ def compute_state(records: Iterable[TagRecord], annotations: Mapping[str, Annota
     found_problems = problems + [p for name in artifact_problems for p in artifact_problems[name]]
     all_problems = tuple(sorted(found_problems, key=lambda p: (p.tag, p.kind.value, p.message)))
     return RegistryState(
-        artifacts=artifacts,
+        artifacts={name: state for name, (state, _) in built.items()},
         events_by_tag=events_by_tag,
         problems=all_problems,
-        tag_count=len(record_list),
+        tag_count=tag_count,
         artifact_problems=artifact_problems,
     )
+
+
+class StateBuilder:
+    """``compute_state`` on records that arrive in batches, building each artifact once it is complete.
+
+    Git lists tags sorted by name (as bytes), and every tag of an artifact starts with its tag
+    form and ``#`` or ``@``, which sort below ``A``: once a tag named at or past that form plus
+    ``A`` arrived, the artifact has all its tags and is built at once. So a reader builds the
+    registry while git still reads tag objects, on the other core, instead of after it.
+    The order decides only when an artifact is built, never what: a tag arriving for an
+    artifact already built sends it back to be built again, and ``finish`` gives exactly what
+    ``compute_state`` gives on the same records in any order. Annotations join at ``finish``.
+    """
+
+    def __init__(self) -> None:
+        self._records: list[TagRecord] = []
+        self._problems: list[TagProblem] = []
+        # Artifacts still waiting for tags, with their tags so far and the name past their last tag.
+        self._open: dict[str, list[_Tag]] = {}
+        self._bounds: dict[str, str] = {}
+        # Artifacts built, with the tags they were built from (in case one more arrives).
+        self._built: dict[str, tuple[list[_Tag], ArtifactState, tuple[TagProblem, ...]]] = {}
+
+    def add(self, records: Sequence[TagRecord]) -> None:
+        """Take the next records as the reader lists them; build the artifacts they complete."""
+        if not records:
+            return
+        grouped, problems = _classify(records, len(self._records))
+        self._records.extend(records)
+        self._problems.extend(problems)
+        for name, tags in grouped.items():
+            done = self._built.pop(name, None)
+            if done is not None:
+                tags = done[0] + tags
+            waiting = self._open.get(name)
+            if waiting is None:
+                self._open[name] = tags
+                self._bounds[name] = tag_artifact(name) + "A"
+            else:
+                waiting.extend(tags)
+        last = records[-1].name
+        bounds = self._bounds
+        for name in [name for name in self._open if bounds[name] <= last]:
+            tags = self._open.pop(name)
+            del bounds[name]
+            state, found = _build_artifact(name, tags, None)
+            self._built[name] = (tags, state, found)
+
+    def finish(self, records: Sequence[TagRecord], annotations: Mapping[str, Annotation]) -> RegistryState:
+        """The state of ``records``: those added, unless the reader changed its mind since.
+
+        ``records`` is what the reader finally returned. When it is not the very list of records
+        added (a reader peeled a chain of tags, or read a damaged repository again), the state
+        is computed from it anew.
+        """
+        if len(records) != len(self._records) or any(map(operator.is_not, records, self._records)):
+            return compute_state(records, annotations)
+        built: dict[str, tuple[ArtifactState, tuple[TagProblem, ...]]] = {}
+        for name in sorted(self._open.keys() | self._built.keys() | annotations.keys()):
+            annotation = annotations.get(name)
+            done = self._built.get(name)
+            if done is None:
+                built[name] = _build_artifact(name, self._open.get(name, []), annotation)
+                continue
+            _, state, found = done
+            built[name] = (replace(state, annotation=annotation) if annotation is not None else state, found)
+        return _assemble(built, self._problems, len(records))
 
 
 # Problems that ``classify_records`` finds in single records, as opposed to those an artifact's

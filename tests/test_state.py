@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from gto.annotations import Annotation
 from gto.queries import Shortcut, Sort, ViewOptions, check_ref, history, show_artifact, show_registry, which
-from gto.state import EventKind, ProblemKind, compute_state, update_state
+from gto.state import EventKind, ProblemKind, StateBuilder, compute_state, update_state
 from gto.tags import TagRecord
 
 C1, C2, C3, C4 = ("1" * 40, "2" * 40, "3" * 40, "4" * 40)
@@ -361,3 +361,65 @@ def test_update_state_with_nothing_changed_changes_nothing() -> None:
     update = update_state(state, records, lightweight, {})
     assert update.artifacts == frozenset()
     assert update.state.tag_count == 4
+
+
+# StateBuilder: the same state, whatever the batches and the order the records arrive in.
+
+_BUILDER_NAMES = [*_TAG_NAMES, "rf-x@v1.0.0", "rf-x#prod#1", "rf0@v2.0.0", "d=nn#dev#2", "nn@v0.0.1!", "v1"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(_BUILDER_NAMES),
+            st.integers(0, 4),
+            st.sampled_from([C1, C2, C3, C4, None]),
+            st.booleans(),
+        ),
+        max_size=16,
+        unique_by=lambda item: item[0],
+    ),
+    st.lists(st.integers(1, 5), min_size=1, max_size=8),
+    st.booleans(),
+    st.randoms(use_true_random=False),
+    _ANNOTATION_INDEXES,
+)
+def test_state_builder_equals_compute_state(items, cuts, by_name, random, choice) -> None:
+    records = [rec(name, minute, commit, annotated) for name, minute, commit, annotated in items]
+    if by_name:
+        records.sort(key=lambda record: record.name.encode())  # as git lists them
+    else:
+        random.shuffle(records)
+    annotations = _annotations(choice)
+    builder = StateBuilder()
+    position = 0
+    for cut in cuts * 4:
+        builder.add(records[position : position + cut])
+        position += cut
+    builder.add(records[position:])
+
+    assert builder.finish(records, annotations) == compute_state(records, annotations)
+
+
+def test_state_builder_builds_an_artifact_once_git_listed_past_its_tags() -> None:
+    builder = StateBuilder()
+    builder.add([rec("a@v1.0.0", 1), rec("a#prod#1", 2)][::-1])
+    assert builder._built == {}  # "a" may still get tags: nothing sorts after them yet
+    builder.add([rec("b@v1.0.0", 3)])
+    assert set(builder._built) == {"a"}
+    # A late tag of "a" (git never sends one, a caller might) sends it back to be built again.
+    builder.add([rec("a@v2.0.0", 4, C2)])
+    assert builder._built == {} and set(builder._open) == {"a", "b"}
+    records = [rec("a#prod#1", 2), rec("a@v1.0.0", 1), rec("b@v1.0.0", 3), rec("a@v2.0.0", 4, C2)]
+    state = builder.finish(records, {})
+    assert state.artifacts["a"].latest is not None and state.artifacts["a"].latest.version == "v2.0.0"
+
+
+def test_state_builder_starts_over_when_the_reader_changed_the_records() -> None:
+    builder = StateBuilder()
+    first = [rec("a@v1.0.0", 1), rec("b@v1.0.0", 2)]
+    builder.add(first)
+    # The reader peeled a chain afterwards: the record of "a" is a new one.
+    final = [rec("a@v1.0.0", 1, C2), first[1]]
+    assert builder.finish(final, {}) == compute_state(final, {})
