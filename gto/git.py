@@ -20,16 +20,17 @@ the path ``find_repo`` resolved, never by whatever a parent process left in the 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import threading
-from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from gto.errors import GitError, NotARepositoryError, PushError, RefNotFoundError, TagExistsError
 from gto.tags import TagRecord
@@ -118,11 +119,17 @@ def _child_env(overrides: Mapping[str, str] | None) -> dict[str, str]:
 
 
 def _spawn(
-    directory: Path, args: Sequence[str], *, env: Mapping[str, str] | None = None, feed: bool = False
+    directory: Path,
+    args: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    feed: bool = False,
+    stdin: IO[bytes] | None = None,
 ) -> subprocess.Popen[bytes]:
     """Start ``git -C directory args``: the only place in gto where a git process starts.
 
-    Its stdin is a pipe when ``feed`` is true, else empty; stdout and stderr are pipes.
+    Its stdin is a pipe when ``feed`` is true, ``stdin`` when given (another process's output),
+    else empty; stdout and stderr are pipes.
     """
     import subprocess
 
@@ -130,7 +137,7 @@ def _spawn(
     try:
         process = subprocess.Popen(
             ["git", "-C", os.fspath(directory), *args],
-            stdin=subprocess.PIPE if feed else subprocess.DEVNULL,
+            stdin=stdin if stdin is not None else subprocess.PIPE if feed else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=_child_env(env),
@@ -264,52 +271,42 @@ def committer_identity(repo: RepoPaths) -> tuple[str, str]:
 # ---------------------------------------------------------------------------------------------
 # Reading tags
 #
-# Framing of the for-each-ref output. Each tag is one record of ten fields, each field followed
-# by a NUL; git ends every record with "\n", which therefore starts the next record's first
-# field, the size (``int`` ignores it):
+# ``list_tags`` runs two processes joined by a pipe. ``for-each-ref`` lists each tag's object id
+# and name, reading no object, and ``cat-file --batch`` reads those objects in that order (by
+# name) and writes each one as a header line, its bytes and a newline:
 #
-#     contents:size NUL refname NUL objecttype NUL objectname NUL type NUL object NUL
-#     taggername NUL taggeremail NUL taggerdate:raw NUL contents NUL "\n"
+#     <object id> <type> <size> <tag name>\n<size bytes>\n
 #
-# The first nine fields never contain NUL: ref names cannot, and git produces the others as C
-# strings. Only the message could: a hand-made tag object may contain NUL bytes (git mktag
-# accepts them). Git 2.39 prints %(contents) up to the first NUL and %(contents:size) counts the
-# same bytes; a git that printed the whole message would count it whole. Either way the size
-# says exactly where the message ends, so no message text can break the framing. The fast path
-# splits everything at NUL and checks each message against its size; the first record whose
-# message contains a NUL sends the rest of the output to ``_walk_tag_records``, which reads
-# each message by its size.
+# (the name is the rest of cat-file's input line, echoed). A ``for-each-ref`` that prints object
+# fields reads and sorts every object before it prints the first one; this pipeline starts
+# writing at once, so the reader parses, and builds state, while git still reads objects.
+# Every object is framed by its size, so no message can break the framing; an object that
+# disappeared meanwhile reads "<object id> missing" and is left out.
 #
-# %(type) and %(object) come from the tag object itself: for the common tag on a commit they
-# give the commit without reading a second object (about three times faster than %(*objectname),
-# which moreover peels only one level in git before 2.45). A tag whose %(type) is "tag" starts a
-# chain; all chains are peeled at the end by one ``git cat-file --batch-check`` with "<oid>^{}".
+# Records are what ``for-each-ref`` would say of the tag (``_object_fields``, which a test holds
+# to it on odd objects): a tag object in git's own shape (object, type, tag and tagger lines, no
+# NUL) is read with one pattern, any other one field by field. The output is decoded as Latin-1,
+# one character per byte, so that sizes count characters; the few fields that are not ASCII are
+# decoded again as UTF-8, where bad bytes read as U+FFFD and never crash. A tag whose target is
+# another tag starts a chain; all chains are peeled at the end by one ``git cat-file
+# --batch-check`` with "<oid>^{}".
 
-_TAG_FIELDS = (
-    "contents:size",
-    "refname",
-    "objecttype",
-    "objectname",
-    "type",
-    "object",
-    "taggername",
-    "taggeremail",
-    "taggerdate:raw",
-    "contents",
-)
-_FIELD_COUNT = len(_TAG_FIELDS)
-_TAG_FORMAT = "".join(f"%({field})%00" for field in _TAG_FIELDS)
 _TAGS_PREFIX_LENGTH = len("refs/tags/")
 _CHUNK_SIZE = 1 << 20
+# Up to this many bytes of objects wait in the pipe for the reader: git keeps reading objects
+# while the reader builds what it read (Linux caps a pipe at 1 MiB unless told otherwise).
+_PIPE_SIZE = 1 << 20
+_LISTING_FORMAT = "--format=%(objectname) %(refname:lstrip=2)"
+_BATCH_FORMAT = "--batch=%(objectname) %(objecttype) %(objectsize) %(rest)"
+# A tag object as git writes it: its object, type, tag and tagger lines, then the message.
+_TAG_OBJECT = re.compile(
+    r"object ([0-9a-f]{40}|[0-9a-f]{64})\ntype ([a-z]+)\ntag [^\n]*\n"
+    r"tagger ([^<>\n]*) <([^<>\n]*)> (\d+) ([+-]\d{4})\n\n"
+)
 
 
 class _TagReader:
-    """Turns for-each-ref output, fed in chunks of any size, into ``TagRecord`` values.
-
-    Text is decoded once per chunk with ``surrogateescape``, which keeps the exact bytes (to
-    check sizes, and to hand them to the walker); the few fields that are not pure ASCII are
-    then re-decoded with ``replace``, so bad encodings read as U+FFFD and never crash.
-    """
+    """Turns cat-file's output (see above), fed in chunks of any size, into ``TagRecord`` values."""
 
     def __init__(self, ids: dict[str, str] | None = None) -> None:
         self.records: list[TagRecord] = []
@@ -317,41 +314,28 @@ class _TagReader:
         self.ids = ids
         # Index in ``records`` -> id of a tag object that points at another tag object.
         self.chains: dict[int, str] = {}
-        self._fields: list[str] = []  # complete fields of the record still arriving
-        self._tail = b""  # bytes after the last NUL seen
-        # Once a message with a NUL shows up, the rest is kept whole for ``_walk_tag_records``.
-        self._rest: list[bytes] | None = None
+        # Bytes of objects not complete yet, and how many bytes complete the first of them.
+        self._pending: list[bytes] = []
+        self._pending_size = 0
+        self._needed = 0
 
     def feed(self, chunk: bytes) -> None:
-        if self._rest is not None:
-            self._rest.append(chunk)
-            return
-        data = self._tail + chunk
-        # A NUL is never part of a multi-byte character, so cutting after one is safe.
-        cut = data.rfind(b"\0") + 1
-        self._tail = data[cut:]
-        if not cut:
-            return
-        fields = self._fields + data[:cut].decode("utf-8", "surrogateescape").split("\0")[:-1]
-        complete = len(fields) // _FIELD_COUNT * _FIELD_COUNT
-        done = self._add(fields, complete)
-        self._fields = fields[done:]
-        if done < complete:
-            pending = "".join(field + "\0" for field in self._fields)
-            self._rest = [pending.encode("utf-8", "surrogateescape"), self._tail]
+        self._pending.append(chunk)
+        self._pending_size += len(chunk)
+        if self._pending_size < self._needed:
+            return  # a large object still arriving: join its chunks once, when it is whole
+        data = b"".join(self._pending).decode("latin-1")
+        position, self._needed = self._read(data)
+        rest = data[position:].encode("latin-1")
+        self._pending = [rest] if rest else []
+        self._pending_size = len(rest)
 
     def finish(self) -> None:
-        if self._rest is not None:
-            tail = _walk_tag_records(b"".join(self._rest), self._add)
-        elif self._fields:
-            raise ValueError("the output ends inside a record")
-        else:
-            tail = self._tail
-        if tail not in (b"", b"\n"):
-            raise ValueError("the output ends inside a record")
+        if self._pending_size:
+            raise ValueError("the output ends inside an object")
 
-    def _add(self, fields: list[str], end: int) -> int:
-        """Add the records in ``fields[:end]``; stop before a message that contains a NUL.
+    def _read(self, data: str) -> tuple[int, int]:
+        """Read the whole objects in ``data``: where the rest starts, and how long its first object is.
 
         This loop runs once per tag (100,000 times on big registries), hence its plain style.
         """
@@ -360,74 +344,101 @@ class _TagReader:
         ids = self.ids
         zones = _TIMEZONES
         from_timestamp = datetime.fromtimestamp
-        for start in range(0, end, _FIELD_COUNT):
-            size, ref, kind, oid, target_kind, target, tagger, email, date, contents = fields[
-                start : start + _FIELD_COUNT
-            ]
-            try:
-                expected = int(size)
-            except ValueError:
-                expected = 0  # git prints no size for trees and blobs, which have no message
-            if len(contents) != expected or not contents.isascii():
-                if len(contents.encode("utf-8", "surrogateescape")) != expected:
-                    return start
-                contents = _clean(contents)
-            name = ref[_TAGS_PREFIX_LENGTH:]
+        match = _TAG_OBJECT.match
+        length = len(data)
+        position = 0
+        while True:
+            line_end = data.find("\n", position)
+            if line_end < 0:
+                return position, 0
+            header = data[position:line_end].split(" ", 3)
+            if len(header) != 4:
+                if len(header) == 2 and header[1] == "missing":
+                    position = line_end + 1
+                    continue
+                raise ValueError(f"unexpected line {data[position:line_end]!r}")
+            oid, kind, size, name = header
+            start = line_end + 1
+            end = start + int(size)
+            if end >= length:
+                return position, end + 1 - position
+            if data[end] != "\n":
+                raise ValueError("an object does not end where its size says")
+            position = end + 1
             if not name.isascii():
-                name = _clean(name)
+                name = _utf8(name)
             if ids is not None:
                 ids[name] = oid
             if kind != "tag":
                 records.append(TagRecord(name, False, oid if kind == "commit" else None))
                 continue
+            found = match(data, start, end)
+            if found is None or data.find("\0", start, end) >= 0:
+                self.add(_object_fields(name, oid, b"tag", data[start:end].encode("latin-1")))
+                continue
+            target, target_kind, tagger, email, epoch, offset = found.groups()
             if target_kind == "tag":
                 chains[len(records)] = oid
-            if contents.endswith("\n"):
-                contents = contents[:-1]
-            if email.startswith("<") and email.endswith(">"):
-                email = email[1:-1]
-            epoch, _, offset = date.partition(" ")
+            message = data[found.end() : end].lstrip("\n")
+            if message.endswith("\n"):
+                message = message[:-1]
             try:
                 created: datetime | None = from_timestamp(int(epoch), zones.get(offset) or _zone(offset))
             except (ValueError, OverflowError, OSError):
-                created = None  # no tagger line, or a date git itself could not have written
+                created = None  # a date git itself could not have written
             records.append(
                 TagRecord(
                     name,
                     True,
                     target if target_kind == "commit" else None,
-                    tagger if tagger.isascii() else _clean(tagger),
-                    email if email.isascii() else _clean(email),
+                    tagger if tagger.isascii() else _utf8(tagger),
+                    email if email.isascii() else _utf8(email),
                     created,
-                    contents,
+                    message if message.isascii() else _utf8(message),
                 )
             )
-        return end
+
+    def add(self, fields: list[str]) -> None:
+        """Add the record of one tag from its ``for-each-ref`` fields (``_object_fields``)."""
+        _, ref, kind, oid, target_kind, target, tagger, email, date, contents = fields
+        name = ref[_TAGS_PREFIX_LENGTH:]
+        if not name.isascii():
+            name = _clean(name)
+        if kind != "tag":
+            self.records.append(TagRecord(name, False, oid if kind == "commit" else None))
+            return
+        if target_kind == "tag":
+            self.chains[len(self.records)] = oid
+        if contents.endswith("\n"):
+            contents = contents[:-1]
+        if email.startswith("<") and email.endswith(">"):
+            email = email[1:-1]
+        epoch, _, offset = date.partition(" ")
+        try:
+            created: datetime | None = datetime.fromtimestamp(int(epoch), _TIMEZONES.get(offset) or _zone(offset))
+        except (ValueError, OverflowError, OSError):
+            created = None  # no tagger line, or a date git itself could not have written
+        self.records.append(
+            TagRecord(
+                name,
+                True,
+                target if target_kind == "commit" else None,
+                tagger if tagger.isascii() else _clean(tagger),
+                email if email.isascii() else _clean(email),
+                created,
+                contents if contents.isascii() else _clean(contents),
+            )
+        )
+
+
+def _utf8(text: str) -> str:
+    """Text decoded as Latin-1, decoded again as UTF-8 (bad bytes read as U+FFFD)."""
+    return text.encode("latin-1").decode("utf-8", "replace")
 
 
 def _clean(text: str) -> str:
     """Replace the bytes that ``surrogateescape`` kept (invalid UTF-8) with U+FFFD."""
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-
-
-def _walk_tag_records(data: bytes, add: Callable[[list[str], int], int]) -> bytes:
-    """Read whole records field by field, each message by its size; return what is left."""
-    position = 0
-    while True:
-        cursor = position
-        fields: list[bytes] = []
-        for _ in range(_FIELD_COUNT - 1):
-            end = data.find(b"\0", cursor)
-            if end < 0:
-                return data[position:]
-            fields.append(data[cursor:end])
-            cursor = end + 1
-        end = cursor + int(fields[0].strip() or b"0")
-        if data[end : end + 1] != b"\0":
-            raise ValueError("a message does not end where its size says")
-        fields.append(data[cursor:end])
-        add([field.decode("utf-8", "surrogateescape") for field in fields], _FIELD_COUNT)
-        position = end + 1
 
 
 _TIMEZONES: dict[str, timezone] = {"+0000": UTC, "-0000": UTC}
@@ -442,13 +453,18 @@ def _zone(offset: str) -> timezone:
     return zone
 
 
-def list_tags(repo: RepoPaths, patterns: Sequence[str] = (), *, ids: dict[str, str] | None = None) -> list[TagRecord]:
+def list_tags(
+    repo: RepoPaths,
+    patterns: Sequence[str] = (),
+    *,
+    ids: dict[str, str] | None = None,
+    on_batch: Callable[[list[TagRecord]], None] | None = None,
+) -> list[TagRecord]:
     """Every tag under ``refs/tags`` with what git says about it, sorted by name.
 
-    One ``git for-each-ref`` process, whose output is parsed while git is still writing it;
-    one more only when some tag points at another tag. In a damaged repository where some
-    tag points at a missing object, those tags are left out (``tag_names`` still lists them)
-    and the rest is read with a few more processes.
+    Two processes joined by a pipe (see above), whose output is parsed while git is still
+    writing it; one more only when some tag points at another tag. A tag pointing at a missing
+    object is left out (``tag_names`` still lists it).
 
     ``patterns`` limits the listing to the tags whose names match one of them, as git matches
     ref patterns (``churn@*``; ``*`` stops at ``/``, ``**`` does not): git then reads only the
@@ -456,46 +472,83 @@ def list_tags(repo: RepoPaths, patterns: Sequence[str] = (), *, ids: dict[str, s
 
     ``ids``, when given, receives each listed tag's name and the id of the object its ref
     names (what ``list_tag_ids`` gives), read in the same pass.
+
+    ``on_batch``, when given, is called with each batch of records as soon as they are read,
+    in git's order (by name), so that the caller works on them while git reads the next ones
+    (``gto.state.StateBuilder``). The list returned is what counts: when tags on tags are
+    peeled at the end, it is not made of the very records the batches held.
     """
     reader = _TagReader(ids)
     refs = [f"refs/tags/{pattern}" for pattern in patterns] or ["refs/tags"]
-    process = _spawn(repo.work_tree, ["for-each-ref", f"--format={_TAG_FORMAT}", *refs])
-    with process:
-        stdout, stderr = process.stdout, process.stderr
-        assert stdout is not None and stderr is not None
-        # Read stderr aside, so that a chatty git never blocks on a full pipe.
-        errors: list[bytes] = []
-        drain = threading.Thread(target=lambda: errors.append(stderr.read()), daemon=True)
-        drain.start()
+    lister = _spawn(repo.work_tree, ["for-each-ref", _LISTING_FORMAT, *refs])
+    with lister:
         try:
-            for chunk in iter(lambda: os.read(stdout.fileno(), _CHUNK_SIZE), b""):
-                _feed(reader, chunk)
+            objects = _spawn(repo.work_tree, ["cat-file", "--buffer", _BATCH_FORMAT], stdin=lister.stdout)
         except BaseException:
-            process.kill()
+            lister.kill()
             raise
-        finally:
-            drain.join()
-        process.wait()
-    if process.returncode != 0:
-        if ids is not None:
-            ids.clear()
-        return _list_tags_around_broken_refs(repo, b"".join(errors), refs, ids)
-    _finish(reader)
+        assert lister.stdout is not None
+        lister.stdout.close()  # cat-file reads it now: it must see the end when the lister ends
+        with objects:
+            stdout = objects.stdout
+            assert stdout is not None
+            errors = _drain(lister, objects)
+            _widen_pipe(stdout.fileno())
+            try:
+                for chunk in iter(lambda: os.read(stdout.fileno(), _CHUNK_SIZE), b""):
+                    done = len(reader.records)
+                    reader.feed(chunk)
+                    if on_batch is not None and len(reader.records) > done:
+                        on_batch(reader.records[done:])
+                reader.finish()
+            except ValueError as error:
+                _kill(lister, objects)
+                raise GitError(f"Unexpected output from git cat-file: {error}") from None
+            except BaseException:
+                _kill(lister, objects)
+                raise
+            finally:
+                for drain in errors.values():
+                    drain.join()
+            objects.wait()
+        lister.wait()
+    for process, name in ((lister, "list tags"), (objects, "read tags")):
+        if process.returncode != 0:
+            raise GitError(f"Cannot {name}: {_summary(errors[process].result)}")
     return _peel_chains(repo, reader)
 
 
-def _feed(reader: _TagReader, chunk: bytes) -> None:
-    try:
-        reader.feed(chunk)
-    except ValueError as error:
-        raise GitError(f"Unexpected output from git for-each-ref: {error}") from None
+class _Drain(threading.Thread):
+    """Reads a process's stderr aside, so that a chatty git never blocks on a full pipe."""
+
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        super().__init__(daemon=True)
+        self._stream = process.stderr
+        self.result = b""
+
+    def run(self) -> None:
+        assert self._stream is not None
+        self.result = self._stream.read()
 
 
-def _finish(reader: _TagReader) -> None:
-    try:
-        reader.finish()
-    except ValueError as error:
-        raise GitError(f"Unexpected output from git for-each-ref: {error}") from None
+def _drain(*processes: subprocess.Popen[bytes]) -> dict[subprocess.Popen[bytes], _Drain]:
+    drains = {process: _Drain(process) for process in processes}
+    for drain in drains.values():
+        drain.start()
+    return drains
+
+
+def _kill(*processes: subprocess.Popen[bytes]) -> None:
+    for process in processes:
+        process.kill()
+
+
+def _widen_pipe(descriptor: int) -> None:
+    """Let git write up to ``_PIPE_SIZE`` ahead of the reader (where the system allows it)."""
+    import fcntl
+
+    with contextlib.suppress(OSError, AttributeError):
+        fcntl.fcntl(descriptor, fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
 
 
 def _peel_chains(repo: RepoPaths, reader: _TagReader) -> list[TagRecord]:
@@ -515,54 +568,6 @@ def _peel_chains(repo: RepoPaths, reader: _TagReader) -> list[TagRecord]:
         if rest.startswith("commit "):
             records[index] = records[index]._replace(commit=oid)
     return records
-
-
-def _list_tags_around_broken_refs(
-    repo: RepoPaths, stderr: bytes, refs_wanted: Sequence[str], ids: dict[str, str] | None = None
-) -> list[TagRecord]:
-    """``list_tags`` for a repository where a tag points at a missing object.
-
-    for-each-ref stops at the first such tag, so list names and ids (which needs no object),
-    find the missing objects with one batch check, and read the other tags by exact name.
-    """
-    listing = _run(repo.work_tree, ["for-each-ref", "--format=%(objectname) %(refname)", *refs_wanted])
-    if not listing.ok:
-        raise GitError(f"Cannot list tags: {_summary(listing.stderr)}")
-    refs = [line.split(b" ", 1) for line in listing.stdout.splitlines()]
-    check = _run(
-        repo.work_tree,
-        ["cat-file", "--batch-check=%(objectname)"],
-        input=b"".join(oid + b"\n" for oid, _ in refs),
-    )
-    if not check.ok:
-        raise GitError(f"Cannot list tags: {_summary(check.stderr)}")
-    missing = {line.split(b" ", 1)[0] for line in check.stdout.splitlines() if line.endswith(b" missing")}
-    wanted = [os.fsdecode(ref) for oid, ref in refs if oid not in missing]
-    if len(wanted) == len(refs):
-        raise GitError(f"Cannot list tags: {_summary(stderr)}")
-    reader = _TagReader(ids)
-    # Ref names cannot contain glob characters, so each name is a pattern matching only itself.
-    for batch in _batches(wanted, limit=64_000):
-        result = _run(repo.work_tree, ["for-each-ref", f"--format={_TAG_FORMAT}", *batch])
-        if not result.ok:
-            raise GitError(f"Cannot list tags: {_summary(result.stderr)}")
-        _feed(reader, result.stdout)
-    _finish(reader)
-    return _peel_chains(repo, reader)
-
-
-def _batches(names: list[str], limit: int) -> Iterator[list[str]]:
-    """Split ``names`` into command lines of at most about ``limit`` characters."""
-    batch: list[str] = []
-    size = 0
-    for name in names:
-        if batch and size + len(name) > limit:
-            yield batch
-            batch, size = [], 0
-        batch.append(name)
-        size += len(name) + 1
-    if batch:
-        yield batch
 
 
 def list_tag_ids(repo: RepoPaths) -> dict[str, str]:
@@ -593,13 +598,10 @@ def read_tags_by_id(repo: RepoPaths, ids: Mapping[str, str]) -> list[TagRecord]:
     if not names:
         return []
     objects = _read_objects(repo, [ids[name] for name in names])
-    fields: list[str] = []
+    reader = _TagReader()
     for name, found in zip(names, objects, strict=True):
         if found is not None:
-            fields.extend(_object_fields(name, ids[name], *found))
-    reader = _TagReader()
-    if reader._add(fields, len(fields)) != len(fields):
-        raise GitError("Unexpected output from git cat-file")
+            reader.add(_object_fields(name, ids[name], *found))
     return _peel_chains(repo, reader)
 
 

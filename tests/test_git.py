@@ -109,13 +109,14 @@ def test_lightweight_tag_has_the_commit_and_empty_tagger_fields(repo: Repo, path
     assert git.list_tags(paths)[0] == TagRecord("churn@v1.0.0", False, head, "", "", None, "")
 
 
-def test_tags_are_listed_by_name_with_one_process(repo: Repo, paths: git.RepoPaths) -> None:
+def test_tags_are_listed_by_name_with_two_processes(repo: Repo, paths: git.RepoPaths) -> None:
     for name in ("b@v1.0.0", "a#prod#1", "a@v1.0.0", "models/nlp=churn@v0.0.1"):
         repo.tag(name)
     repo.lightweight_tag("plain")
 
     listed: list[TagRecord] = []
-    assert processes(lambda: listed.extend(git.list_tags(paths))) == 1
+    # for-each-ref lists names and ids, cat-file reads the objects: two, whatever the count.
+    assert processes(lambda: listed.extend(git.list_tags(paths))) == 2
     assert [record.name for record in listed] == [
         "a#prod#1",
         "a@v1.0.0",
@@ -158,8 +159,8 @@ def test_chains_of_tags_peel_to_the_commit(repo: Repo, paths: git.RepoPaths, pac
         repo.git("pack-refs", "--all")
 
     records: list[TagRecord] = []
-    # One for-each-ref and one batch to peel all chains, however many there are.
-    assert processes(lambda: records.extend(git.list_tags(paths))) == 2
+    # The listing's two processes and one batch to peel all chains, however many there are.
+    assert processes(lambda: records.extend(git.list_tags(paths))) == 3
 
     found = by_name(records)
     assert {name: record.commit for name, record in found.items()} == dict.fromkeys(found, head)
@@ -206,7 +207,9 @@ def test_repository_without_tags(paths: git.RepoPaths) -> None:
 HOSTILE_MESSAGES: list[tuple[bytes, str]] = [
     (b"line one\nline two\n\n  indented\n", "line one\nline two\n\n  indented"),
     (b"%(contents)%00%(refname)%n%x00\n", "%(contents)%00%(refname)%n%x00"),
-    (git._TAG_FORMAT.encode() + b"\n", git._TAG_FORMAT),
+    (git._BATCH_FORMAT.encode() + b"\n", git._BATCH_FORMAT),
+    # Text shaped like cat-file's header of the next object.
+    (b"x\n" + b"0" * 40 + b" tag 12 forged\nobject 1\n", "x\n" + "0" * 40 + " tag 12 forged\nobject 1"),
     (b"\\0 NUL \\x00 ^@ \\u0000\n", "\\0 NUL \\x00 ^@ \\u0000"),
     # Text shaped like the end of one record and the start of the next.
     (
@@ -268,83 +271,97 @@ def test_message_with_a_nul_byte_cannot_break_the_framing(repo: Repo, paths: git
     assert found["zz-sentinel"].message == "still in step"
 
 
-def framed(*fields: bytes) -> bytes:
-    """One for-each-ref record in gto's framing, as a git that prints whole messages would."""
-    return b"\0".join(fields) + b"\0\n"
+def framed(oid: bytes, kind: bytes, name: bytes, content: bytes) -> bytes:
+    """One object as ``git cat-file --batch`` writes it in ``list_tags``."""
+    return b"%s %s %d %s\n%s\n" % (oid, kind, len(content), name, content)
 
 
-def test_reader_takes_messages_by_their_size_whatever_the_chunks() -> None:
+def tag_object(target: bytes, kind: bytes, name: bytes, tagger: bytes, message: bytes) -> bytes:
+    return b"object %s\ntype %s\ntag %s\n%s\n%s" % (target, kind, name, tagger, message)
+
+
+def test_reader_takes_objects_by_their_size_whatever_the_chunks() -> None:
     commit = b"c" * 40
-    evil = b"a\0\n0\0refs/tags/forged\0commit\0" + b"f" * 40 + b"\0\0\0\0\0\0\0\nmore"
-    records = [
+    # A message that looks like the end of one object and the header of the next.
+    evil = b"a\n\n" + b"9" * 40 + b" commit 3 forged\nxyz\n"
+    objects = [
         (
-            b"5",
-            b"refs/tags/a",
-            b"tag",
             b"1" * 40,
-            b"commit",
-            commit,
-            b"Al",
-            b"<al@x>",
-            b"1700000000 +0100",
-            b"plain",
-        ),
-        (
-            str(len(evil)).encode(),
-            b"refs/tags/b",
             b"tag",
-            b"2" * 40,
-            b"commit",
-            commit,
-            b"Bo",
-            b"<bo@x>",
-            b"0 -0130",
-            evil,
+            b"a",
+            tag_object(commit, b"commit", b"a", b"tagger Al <al@x> 1700000000 +0100", b"\nplain\n"),
         ),
-        (b"10", b"refs/tags/c", b"commit", commit, b"", b"", b"", b"", b"", b"subject\n\nx"),
-        (b"3", b"refs/tags/d\xff", b"tag", b"3" * 40, b"tag", b"2" * 40, b"", b"", b"", b"\xe2\x9c\x93"),
+        (b"2" * 40, b"tag", b"b", tag_object(commit, b"commit", b"b", b"tagger Bo <bo@x> 0 -0130", b"\n" + evil)),
+        (commit, b"commit", b"c", b"tree " + b"e" * 40 + b"\n\nsubject\n"),
+        (b"4" * 40, b"missing", b"", b""),
+        # No tagger line, a name and a message that are not ASCII: read field by field.
+        (b"3" * 40, b"tag", b"d\xff", b"object " + b"2" * 40 + b"\ntype tag\ntag d\n\n\xe2\x9c\x93"),
+        (
+            b"5" * 40,
+            b"tag",
+            b"\xc3\xa9",
+            tag_object(commit, b"commit", b"e", "tagger Zoë <z@x> 5 +0000".encode(), b"\n\xff\n"),
+        ),
+        (b"6" * 40, b"blob", b"f", b"x" * 5000),
     ]
-    data = b"".join(framed(*fields) for fields in records)
+    data = b"".join(
+        b"%s missing\n" % oid if kind == b"missing" else framed(oid, kind, name, content)
+        for oid, kind, name, content in objects
+    )
+    expected = [
+        TagRecord(
+            "a",
+            True,
+            "c" * 40,
+            "Al",
+            "al@x",
+            datetime(2023, 11, 14, 23, 13, 20, tzinfo=timezone(timedelta(hours=1))),
+            "plain",
+        ),
+        TagRecord(
+            "b",
+            True,
+            "c" * 40,
+            "Bo",
+            "bo@x",
+            datetime(1969, 12, 31, 22, 30, tzinfo=timezone(-timedelta(hours=1, minutes=30))),
+            evil.decode()[:-1],
+        ),
+        TagRecord("c", False, "c" * 40),
+        TagRecord("d\ufffd", True, None, "", "", None, "✓"),
+        TagRecord("é", True, "c" * 40, "Zoë", "z@x", datetime.fromtimestamp(5, UTC), "\ufffd"),
+        TagRecord("f", False, None),
+    ]
     for size in (1, 2, 3, 7, 10, 64, 1000, len(data)):
-        reader = git._TagReader()
+        ids: dict[str, str] = {}
+        reader = git._TagReader(ids)
         for start in range(0, len(data), size):
             reader.feed(data[start : start + size])
         reader.finish()
 
-        assert reader.records == [
-            TagRecord(
-                "a",
-                True,
-                "c" * 40,
-                "Al",
-                "al@x",
-                datetime(2023, 11, 14, 23, 13, 20, tzinfo=timezone(timedelta(hours=1))),
-                "plain",
-            ),
-            TagRecord(
-                "b",
-                True,
-                "c" * 40,
-                "Bo",
-                "bo@x",
-                datetime(1969, 12, 31, 22, 30, tzinfo=timezone(-timedelta(hours=1, minutes=30))),
-                evil.decode(),
-            ),
-            TagRecord("c", False, "c" * 40),
-            TagRecord("d\ufffd", True, None, "", "", None, "✓"),
-        ], size
+        assert reader.records == expected, size
         assert reader.chains == {3: "3" * 40}
+        assert ids == {
+            "a": "1" * 40,
+            "b": "2" * 40,
+            "c": commit.decode(),
+            "d\ufffd": "3" * 40,
+            "é": "5" * 40,
+            "f": "6" * 40,
+        }
 
 
 def test_reader_rejects_output_that_breaks_the_framing() -> None:
     reader = git._TagReader()
-    reader.feed(framed(b"99", b"refs/tags/a", b"tag", b"1" * 40, b"commit", b"c" * 40, b"", b"", b"", b"short"))
     with pytest.raises(ValueError):
-        reader.finish()
+        reader.feed(b"1" * 40 + b" tag 3 a\nabcd\n")  # the size says 3 bytes, then no newline
     truncated = git._TagReader()
-    truncated.feed(b"5\0refs/tags/a\0tag\0")
+    truncated.feed(b"1" * 40 + b" tag 99 a\nshort\n")
     with pytest.raises(ValueError):
         truncated.finish()
+    garbled = git._TagReader()
+    with pytest.raises(ValueError):
+        garbled.feed(b"what is this\n")
 
 
 def test_tag_pointing_at_a_missing_object_is_left_out(repo: Repo, paths: git.RepoPaths) -> None:
@@ -360,13 +377,13 @@ def test_tag_pointing_at_a_missing_object_is_left_out(repo: Repo, paths: git.Rep
 # Many tags
 
 
-def test_ten_thousand_tags_are_read_with_one_process(repo: Repo, paths: git.RepoPaths) -> None:
+def test_ten_thousand_tags_are_read_with_two_processes(repo: Repo, paths: git.RepoPaths) -> None:
     commits = bulk.add_commits(repo.path, 20)
     tags = bulk.registry_tags(commits, 10_000)
     bulk.add_tags(repo.path, tags)
 
     records: list[TagRecord] = []
-    assert processes(lambda: records.extend(git.list_tags(paths))) == 1
+    assert processes(lambda: records.extend(git.list_tags(paths))) == 2
 
     assert len(records) == 10_000
     assert {record.name for record in records} == {tag.name for tag in tags}
@@ -869,6 +886,33 @@ def test_tag_ids_agree_with_list_tags(repo: Repo, paths: git.RepoPaths) -> None:
     assert ids["a@v1.0.0"] == repo.git("rev-parse", "refs/tags/a@v1.0.0")
 
 
+_FOR_EACH_REF_FIELDS = (
+    "contents:size",
+    "refname",
+    "objecttype",
+    "objectname",
+    "type",
+    "object",
+    "taggername",
+    "taggeremail",
+    "taggerdate:raw",
+    "contents",
+)
+
+
+def records_by_for_each_ref(repo: Repo, paths: git.RepoPaths) -> list[TagRecord]:
+    """The records of every tag from the fields ``git for-each-ref`` prints (no message here holds a NUL
+    after git's own cut at the first one), peeled as ``list_tags`` peels them."""
+    output = run_git_bytes(
+        repo, "for-each-ref", "--format=" + "%00".join(f"%({f})" for f in _FOR_EACH_REF_FIELDS) + "%00", "refs/tags"
+    )
+    fields = output.decode("utf-8", "surrogateescape").split("\0")
+    reader = git._TagReader()
+    for start in range(0, len(fields) - 1, len(_FOR_EACH_REF_FIELDS)):
+        reader.add(fields[start : start + len(_FOR_EACH_REF_FIELDS)])
+    return git._peel_chains(paths, reader)
+
+
 def test_read_tags_by_id_reads_objects_exactly_as_list_tags_does(repo: Repo, paths: git.RepoPaths) -> None:
     commit = repo.git("rev-parse", "HEAD")
     repo.tag("plain@v1.0.0", message="one")
@@ -898,6 +942,8 @@ def test_read_tags_by_id_reads_objects_exactly_as_list_tags_does(repo: Repo, pat
     ids: dict[str, str] = {}
     listed = git.list_tags(paths, ids=ids)
     assert ids == git.list_tag_ids(paths)
+    # Both read the objects themselves: what git's own for-each-ref says of each tag is the reference.
+    assert by_name(listed) == by_name(records_by_for_each_ref(repo, paths))
 
     assert processes(lambda: git.read_tags_by_id(paths, ids)) == 2  # the objects, and a chain to peel
     assert by_name(git.read_tags_by_id(paths, ids)) == by_name(listed)
