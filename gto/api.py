@@ -58,7 +58,7 @@ from gto.queries import (
     get_version,
     parse_shortcut,
 )
-from gto.state import ArtifactState, RegistryState, VersionState, compute_state
+from gto.state import ArtifactState, RegistryState, StateBuilder, VersionState, compute_state
 from gto.tags import (
     Action,
     ParsedTag,
@@ -131,6 +131,7 @@ def load(
     *,
     artifacts: Collection[str] | None = None,
     records: Sequence[TagRecord] | None = None,
+    builder: StateBuilder | None = None,
 ) -> Registry:
     """Read the registry of the repository containing ``repo`` in a constant number of git calls.
 
@@ -141,7 +142,8 @@ def load(
 
     ``repo`` may be the ``RepoPaths`` that ``git.find_repo`` gave, and ``records`` what
     ``git.list_tags`` gave with ``tag_patterns(artifacts)`` (or for every tag), when the caller
-    read them already: the command line reads them while it imports this module.
+    read them already: the command line reads them while it imports this module, and gives
+    them to a ``builder`` as they arrive, which then has built most of the state.
     """
     paths = repo if isinstance(repo, RepoPaths) else git.find_repo(repo)
     config = read_config(paths, environ)
@@ -151,7 +153,7 @@ def load(
             records = git.list_tags(paths, tag_patterns(scope)) if scope is None or scope else []
         # "HEAD:path" reads nothing in a repository without commits: one git process, not two.
         text = git.read_file(paths, "HEAD", config.annotations_file)
-        return build_registry(paths, config, records, text, environ, scope=scope)
+        return build_registry(paths, config, records, text, environ, scope=scope, builder=builder)
 
 
 def build_registry(
@@ -162,17 +164,19 @@ def build_registry(
     environ: Mapping[str, str] | None = None,
     *,
     scope: frozenset[str] | None = None,
+    builder: StateBuilder | None = None,
 ) -> Registry:
     """Compute a Registry from values already read; the daemon calls this on its own reads.
 
     With a ``scope``, ``records`` hold the tags of those artifacts, and only they are built.
+    A ``builder`` that was given the ``records`` as they were read finishes the state.
     """
     document, warnings = head_annotations(config, annotations_text)
     entries = document.entries
     if scope is not None:
         entries = {name: entry for name, entry in entries.items() if name in scope}
     with collector.paused():
-        state = compute_state(records, entries)
+        state = builder.finish(records, entries) if builder is not None else compute_state(records, entries)
     return Registry(paths, config, state, document, warnings, dict(environ or {}), scope)
 
 

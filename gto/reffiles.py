@@ -30,7 +30,17 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["RACY_NS", "READ_LOOSE_LIMIT", "TagRefs", "changes", "look", "unchanged", "uses_reftable"]
+__all__ = [
+    "RACY_NS",
+    "READ_LOOSE_LIMIT",
+    "Look",
+    "TagRefs",
+    "begin_look",
+    "changes",
+    "look",
+    "unchanged",
+    "uses_reftable",
+]
 
 # Listings of directories modified this recently before the look are not trusted (file times
 # advance in clock ticks of a few milliseconds; the margin covers them many times over).
@@ -85,27 +95,54 @@ def look(common_dir: Path, list_ids: Callable[[], Mapping[str, str]]) -> TagRefs
     refs are not plain files, or a loose ref is not an object id (``list_ids`` is then not
     called).
     """
+    begun = begin_look(common_dir)
+    return begun.finish(list_ids) if begun is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class Look:
+    """A first look whose files are listed and whose ids are still to read (``begin_look``)."""
+
+    common_dir: Path
+    directories: Mapping[str, _Directory]
+    packed_identity: _Identity
+
+    def finish(self, list_ids: Callable[[], Mapping[str, str]]) -> TagRefs | None:
+        """The ids read (``look`` says how); None when the ref files cannot tell them."""
+        try:
+            packed = _read_packed(self.common_dir / "packed-refs")
+        except _Unsupported:
+            return None
+        names = _loose_names(self.directories)
+        if len(names) <= READ_LOOSE_LIMIT and all(name.isascii() for name in names):
+            # Few loose refs: reading them costs less than git's listing of every ref.
+            root = _tags_root(self.common_dir)
+            try:
+                loose = {name: oid for name in names if (oid := _read_loose(os.path.join(root, name))) is not None}
+            except _Unsupported:
+                return None
+            return TagRefs({**packed, **loose}, loose, packed, self.packed_identity, self.directories)
+        ids = dict(list_ids())
+        loose = {name: ids.get(name, "") for name in names}
+        return TagRefs(ids, loose, packed, self.packed_identity, self.directories)
+
+
+def begin_look(common_dir: Path) -> Look | None:
+    """The first half of ``look``: list the ref files, and take their identities.
+
+    Whatever changes after this moves what it took, and the next look sees it; so a reader may
+    start listing tags with git right away, and read the ids with ``Look.finish`` meanwhile.
+    None when the repository's refs are not plain files.
+    """
     taken = time.time_ns()
     if uses_reftable(common_dir):
         return None
     try:
         directories = _list_tree(_tags_root(common_dir), {}, taken)
         packed_identity = _identity(common_dir / "packed-refs", taken)
-        packed = _read_packed(common_dir / "packed-refs")
     except _Unsupported:
         return None
-    names = _loose_names(directories)
-    if len(names) <= READ_LOOSE_LIMIT and all(name.isascii() for name in names):
-        # Few loose refs: reading them costs less than git's listing of every ref.
-        root = _tags_root(common_dir)
-        try:
-            loose = {name: oid for name in names if (oid := _read_loose(os.path.join(root, name))) is not None}
-        except _Unsupported:
-            return None
-        return TagRefs({**packed, **loose}, loose, packed, packed_identity, directories)
-    ids = dict(list_ids())
-    loose = {name: ids.get(name, "") for name in names}
-    return TagRefs(ids, loose, packed, packed_identity, directories)
+    return Look(common_dir, directories, packed_identity)
 
 
 def changes(

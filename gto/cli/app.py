@@ -132,13 +132,15 @@ def _load(session: Session, repo: str, scope: tuple[str, ...] | None = None) -> 
 
     Git lists the tags while this process imports the registry code (``gto.api`` and what it
     needs take longer to import than git takes to list 10,000 tags): a thread reads git's
-    output meanwhile. Should that reading fail, ``api.load`` reads again and reports the
-    failure in its usual order (after a broken ``.gto``, for example).
+    output meanwhile, and builds each artifact once its tags arrived. Should that reading
+    fail, ``api.load`` reads again and reports the failure in its usual order (after a broken
+    ``.gto``, for example).
     """
     import contextvars
     import threading
 
     from gto import collector, git
+    from gto.state import StateBuilder
     from gto.tags import tag_patterns
 
     paths = git.find_repo(session.resolve(repo))
@@ -148,10 +150,12 @@ def _load(session: Session, repo: str, scope: tuple[str, ...] | None = None) -> 
             session.use_registry(lent)
             return lent
     read: list[list[TagRecord]] = []
+    builder = StateBuilder()
 
     def read_tags() -> None:
         with contextlib.suppress(Exception):
-            read.append(git.list_tags(paths, tag_patterns(scope)) if scope is None or scope else [])
+            patterns = tag_patterns(scope)
+            read.append(git.list_tags(paths, patterns, on_batch=builder.add) if scope is None or scope else [])
 
     # Reading allocates objects that all stay alive: the cyclic collector would only scan them.
     with collector.paused():
@@ -162,7 +166,11 @@ def _load(session: Session, repo: str, scope: tuple[str, ...] | None = None) -> 
         from gto import api
 
         reader.join()
-        registry = api.load(paths, environ=session.environ, artifacts=scope, records=read[0] if read else None)
+        registry = (
+            api.load(paths, environ=session.environ, artifacts=scope, records=read[0], builder=builder)
+            if read
+            else api.load(paths, environ=session.environ, artifacts=scope)
+        )
     session.use_registry(registry)
     return registry
 

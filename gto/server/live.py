@@ -27,6 +27,7 @@ import gc
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -36,7 +37,7 @@ from gto.annotations import AnnotationsDocument
 from gto.config import DEFAULT_ANNOTATIONS_FILE, Config
 from gto.errors import ConfigError, GTOError
 from gto.server import snapshot, watch
-from gto.state import TagProblem, compute_state, update_state
+from gto.state import StateBuilder, TagProblem, compute_state, update_state
 from gto.tags import TagRecord
 
 logger = logging.getLogger(__name__)
@@ -305,7 +306,7 @@ class LiveRegistry:
         try:
             config = api.read_config(self.repo, self.environ)
             head = git.head_commit(self.repo)
-            refs, ids, records, changed = self._read_tags(reconcile, hints)
+            refs, ids, records, changed, builder = self._read_tags(reconcile, hints)
             # artifacts.yaml at HEAD is read again only when HEAD moved or the file name changed.
             same_file = self._config is not None and config.annotations_file == self._config.annotations_file
             if head is None:
@@ -341,7 +342,10 @@ class LiveRegistry:
             self._loaded_from_snapshot = True
             self._snapshot_ids = seed.ids
         elif old is None or self._error is not None or changed is None:
-            state = compute_state(records.values(), document.entries)
+            if builder is not None:
+                state = builder.finish(list(records.values()), document.entries)
+            else:
+                state = compute_state(records.values(), document.entries)
             artifacts = set(state.artifacts) | (set(old.state.artifacts) if old else set())
             registry = api.Registry(self.repo, config, state, document, warnings, self.environ)
         elif not changed and config == self._config and document is old.annotations:
@@ -366,37 +370,58 @@ class LiveRegistry:
 
     def _read_tags(
         self, reconcile: bool, hints: frozenset[str] | None = None
-    ) -> tuple[reffiles.TagRefs | None, Mapping[str, str], dict[str, TagRecord], frozenset[str] | None]:
-        """The tag refs, their ids and records, and which tags changed (None: read them all).
+    ) -> tuple[
+        reffiles.TagRefs | None, Mapping[str, str], dict[str, TagRecord], frozenset[str] | None, StateBuilder | None
+    ]:
+        """The tag refs, their ids and records, which tags changed (None: read them all), and a builder.
 
         Normally the ref files (and the paths file events named, ``hints``) say which tags
-        moved and only those are read. The first read
-        lists every tag with git, once; a reconciliation (or refs the files cannot tell) lists
-        every id with git and reads the tags whose id differs.
+        moved and only those are read. The first read lists every tag with git, once, and
+        builds the state while git reads (the builder, when it holds the records returned); a
+        reconciliation (or refs the files cannot tell) lists every id with git and reads the
+        tags whose id differs.
         """
         common_dir = self.repo.common_dir
         if self._refs is not None and not reconcile:
             found = reffiles.changes(common_dir, self._refs, hints)
             if found is not None:
                 refs, changed = found
-                return refs, refs.ids, self._read_changed(refs.ids, changed), changed
+                return refs, refs.ids, self._read_changed(refs.ids, changed), changed, None
         if not self._records:
-            listed: list[list[TagRecord]] = []
-
-            def list_ids() -> dict[str, str]:
-                ids: dict[str, str] = {}
-                listed.append(git.list_tags(self.repo, ids=ids))
-                return ids
-
-            first = reffiles.look(common_dir, list_ids)
-            ids = first.ids if first is not None else list_ids()
-            if not listed:
-                list_ids()  # the look read the ids from the ref files: the records are still to read
-            return first, ids, {record.name: record for record in listed[0]}, None
+            return self._read_all()
         looked = reffiles.look(common_dir, lambda: git.list_tag_ids(self.repo))
         ids = looked.ids if looked is not None else git.list_tag_ids(self.repo)
         changed = _moved(self._ids, ids)
-        return looked, ids, self._read_changed(ids, changed), changed
+        return looked, ids, self._read_changed(ids, changed), changed, None
+
+    def _read_all(
+        self,
+    ) -> tuple[reffiles.TagRefs | None, Mapping[str, str], dict[str, TagRecord], None, StateBuilder | None]:
+        """The first read: git lists every tag on one thread, feeding a ``StateBuilder``, while this
+        one looks at the ref files (first their identities, so that git lists what the look
+        vouches for or newer)."""
+        begun = reffiles.begin_look(self.repo.common_dir)
+        builder = StateBuilder()
+        listed_ids: dict[str, str] = {}
+        with ThreadPoolExecutor(1, thread_name_prefix="gto-list-tags") as pool:
+            listing = pool.submit(git.list_tags, self.repo, ids=listed_ids, on_batch=builder.add)
+
+            def list_ids() -> Mapping[str, str]:
+                listing.result()
+                return listed_ids
+
+            first = begun.finish(list_ids) if begun is not None else None
+            records = {record.name: record for record in listing.result()}
+        if first is None or first.ids == listed_ids:
+            return first, listed_ids if first is None else first.ids, records, None, builder
+        # A tag moved between git's listing and the look at the ref files: what the look saw
+        # stands (later looks compare with it), so those tags are read again as it saw them.
+        moved = _moved(listed_ids, first.ids)
+        for name in moved:
+            records.pop(name, None)
+        for record in git.read_tags_by_id(self.repo, {name: first.ids[name] for name in moved if name in first.ids}):
+            records[record.name] = record
+        return first, first.ids, records, None, None
 
     def _read_changed(self, ids: Mapping[str, str], changed: frozenset[str]) -> dict[str, TagRecord]:
         """The records of every tag: the last ones, with the ``changed`` tags read again by id."""
