@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
 
+import pytest
 from conftest import Repo, api_json
 
 from bench import bulk
-from gto import api, git
+from gto import api, git, reffiles
 from gto.server.live import LiveRegistry
+from gto.tags import TagRecord
 
 from .conftest import Daemon, changed, next_change, write_atomically
 
@@ -148,6 +152,43 @@ def test_a_refresh_reads_only_the_tags_that_moved(repo: Repo) -> None:
     repo.git("pack-refs", "--all")
     assert refresh()[0] is None
     assert live.registry() is registry
+
+
+def test_a_tag_moved_during_the_first_load_is_read_as_the_ref_files_say(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The first load lists tags with git on one thread while it reads the ref files on the
+    # other. Here a tag moves in between: git listed it before, the ref files show it after.
+    first, second = repo.commit(), repo.commit()
+    repo.tag("rf@v1.0.0", first)
+    repo.tag("nn@v1.0.0", first)
+    repo.git("pack-refs", "--all")
+    listed = threading.Event()
+    list_tags, finish = git.list_tags, reffiles.Look.finish
+
+    def list_then_move(*args: Any, **kwargs: Any) -> list[TagRecord]:
+        records = list_tags(*args, **kwargs)
+        repo.git("tag", "-d", "nn@v1.0.0")
+        repo.git("tag", "-f", "-a", "rf@v1.0.0", second, "-m", "moved")
+        listed.set()
+        return records
+
+    def finish_after_the_listing(look: reffiles.Look, list_ids: Callable[[], Mapping[str, str]]) -> object:
+        listed.wait(10)
+        return finish(look, list_ids)
+
+    monkeypatch.setattr(git, "list_tags", list_then_move)
+    monkeypatch.setattr(reffiles.Look, "finish", finish_after_the_listing)
+    live = LiveRegistry(git.find_repo(repo.path), os.environ)
+    live.load()
+
+    monkeypatch.undo()
+    # The load holds what the ref files said (the packed "nn" is gone; the new loose "rf" came
+    # after the files were listed), and the next refresh reads what moved since: the truth.
+    assert "nn" not in live.registry().state.artifacts
+    asyncio.run(live.refresh())
+    assert live.registry().state == api.load(repo.path).state
+    assert live.registry().state.artifacts["rf"].versions[0].commit == second
 
 
 def test_a_query_right_after_a_plain_git_change_sees_it(repo: Repo, daemons: Callable[..., Daemon]) -> None:
