@@ -3,9 +3,9 @@
 Small verb functions (``list_tags``, ``read_files``, ``create_tag`` …) run git and hand back
 plain values (``str``, ``TagRecord``, ``RepoPaths``); no other module runs git or imports
 GitPython. Reads are bulk operations with a constant number of processes whatever the number
-of tags: ``list_tags`` is one ``git for-each-ref`` (plus one ``git cat-file`` only when tags
-point at tags), ``read_files`` is one ``git cat-file --batch``. ``process_count()`` lets tests
-hold the module to that.
+of tags: ``list_tags`` is one ``git for-each-ref`` piped into one ``git cat-file --batch``
+(plus one ``git cat-file`` only when tags point at tags), ``read_files`` is one ``git cat-file
+--batch``. ``process_count()`` lets tests hold the module to that.
 
 What it must not do: import GitPython or anything heavy at import time (the thin CLI imports
 this module), change ``os.environ`` (overrides such as the tagger go into the environment of

@@ -140,8 +140,10 @@ def _load(session: Session, repo: str, scope: tuple[str, ...] | None = None) -> 
     import threading
 
     from gto import collector, git
-    from gto.state import StateBuilder
     from gto.tags import tag_patterns
+
+    if TYPE_CHECKING:
+        from gto.state import StateBuilder
 
     paths = git.find_repo(session.resolve(repo))
     if session.registry_for is not None:
@@ -150,12 +152,19 @@ def _load(session: Session, repo: str, scope: tuple[str, ...] | None = None) -> 
             session.use_registry(lent)
             return lent
     read: list[list[TagRecord]] = []
-    builder = StateBuilder()
+    builders: list[StateBuilder] = []
+
+    def build(batch: list[TagRecord]) -> None:
+        # Imported once git runs: the state code takes longer to import than git takes to start.
+        if not builders:
+            from gto.state import StateBuilder
+
+            builders.append(StateBuilder())
+        builders[0].add(batch)
 
     def read_tags() -> None:
         with contextlib.suppress(Exception):
-            patterns = tag_patterns(scope)
-            read.append(git.list_tags(paths, patterns, on_batch=builder.add) if scope is None or scope else [])
+            read.append(git.list_tags(paths, tag_patterns(scope), on_batch=build) if scope is None or scope else [])
 
     # Reading allocates objects that all stay alive: the cyclic collector would only scan them.
     with collector.paused():
@@ -167,7 +176,9 @@ def _load(session: Session, repo: str, scope: tuple[str, ...] | None = None) -> 
 
         reader.join()
         registry = (
-            api.load(paths, environ=session.environ, artifacts=scope, records=read[0], builder=builder)
+            api.load(
+                paths, environ=session.environ, artifacts=scope, records=read[0], builder=next(iter(builders), None)
+            )
             if read
             else api.load(paths, environ=session.environ, artifacts=scope)
         )
