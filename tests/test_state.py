@@ -314,16 +314,16 @@ def _annotations(choices: dict[str, int]) -> dict[str, Annotation]:
     return {name: annotation for name, annotation in picked.items() if annotation is not None}
 
 
-_RECORDS = st.lists(
-    st.tuples(
-        st.sampled_from(_TAG_NAMES),
-        st.integers(0, 4),
-        st.sampled_from([C1, C2, C3, C4, None]),
-        st.booleans(),
-    ),
-    max_size=12,
-    unique_by=lambda item: item[0],
-).map(lambda items: {name: rec(name, minute, commit, annotated) for name, minute, commit, annotated in items})
+def _record_lists(names: list[str], max_size: int) -> st.SearchStrategy[list[TagRecord]]:
+    """Records with distinct names among ``names``, any minute, commit and annotation."""
+    return st.lists(
+        st.tuples(st.sampled_from(names), st.integers(0, 4), st.sampled_from([C1, C2, C3, C4, None]), st.booleans()),
+        max_size=max_size,
+        unique_by=lambda item: item[0],
+    ).map(lambda items: [rec(name, minute, commit, annotated) for name, minute, commit, annotated in items])
+
+
+_RECORDS = _record_lists(_TAG_NAMES, 12).map(lambda records: {record.name: record for record in records})
 _ANNOTATION_INDEXES = st.fixed_dictionaries({name: st.integers(0, 2) for name in _ANNOTATION_CHOICES})
 
 
@@ -370,23 +370,13 @@ _BUILDER_NAMES = [*_TAG_NAMES, "rf-x@v1.0.0", "rf-x#prod#1", "rf0@v2.0.0", "d=nn
 
 @settings(max_examples=150, deadline=None)
 @given(
-    st.lists(
-        st.tuples(
-            st.sampled_from(_BUILDER_NAMES),
-            st.integers(0, 4),
-            st.sampled_from([C1, C2, C3, C4, None]),
-            st.booleans(),
-        ),
-        max_size=16,
-        unique_by=lambda item: item[0],
-    ),
+    _record_lists(_BUILDER_NAMES, 16),
     st.lists(st.integers(1, 5), min_size=1, max_size=8),
     st.booleans(),
     st.randoms(use_true_random=False),
     _ANNOTATION_INDEXES,
 )
-def test_state_builder_equals_compute_state(items, cuts, by_name, random, choice) -> None:
-    records = [rec(name, minute, commit, annotated) for name, minute, commit, annotated in items]
+def test_state_builder_equals_compute_state(records, cuts, by_name, random, choice) -> None:
     if by_name:
         records.sort(key=lambda record: record.name.encode())  # as git lists them
     else:

@@ -175,13 +175,11 @@ def _load(session: Session, repo: str, scope: tuple[str, ...] | None = None) -> 
         from gto import api
 
         reader.join()
-        registry = (
-            api.load(
-                paths, environ=session.environ, artifacts=scope, records=read[0], builder=next(iter(builders), None)
-            )
-            if read
-            else api.load(paths, environ=session.environ, artifacts=scope)
-        )
+        if read:
+            builder = builders[0] if builders else None
+            registry = api.load(paths, environ=session.environ, artifacts=scope, records=read[0], builder=builder)
+        else:
+            registry = api.load(paths, environ=session.environ, artifacts=scope)
     session.use_registry(registry)
     return registry
 
