@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from gto.errors import InvalidNameError
 from gto.versions import VERSION_PATTERN
@@ -22,15 +22,16 @@ DIR_PATTERN = r"[a-zA-Z0-9_./-]+"
 _NAME_RE = re.compile(NAME_PATTERN)
 _ARTIFACT_RE = re.compile(rf"(?:(?P<dir>{DIR_PATTERN}):)?(?P<name>{NAME_PATTERN})")
 
-# One pattern for every shape, so that reading 100,000 tags costs one regex match each.
-# The artifact part uses "=" instead of ":" because ":" is not allowed in git ref names.
-_TAG_RE = re.compile(
-    rf"(?:(?P<dir>{DIR_PATTERN})=)?(?P<name>{NAME_PATTERN})"
-    r"(?:"
+# A registry tag is its artifact part (with "=" instead of ":", which git ref names cannot
+# hold), then a shape that starts with "@" or "#", characters no artifact part contains: so a tag
+# splits at its first "@" or "#", and each side is matched alone. The sides repeat across a
+# registry (the same artifact on hundreds of tags, the same "@v1.0.0" or "#prod#3" on hundreds of
+# artifacts), so what each side means is remembered (``_artifact_parts``, ``_shapes``).
+_TAG_ARTIFACT_RE = re.compile(rf"(?:(?P<dir>{DIR_PATTERN})=)?(?P<name>{NAME_PATTERN})")
+_TAG_SHAPE_RE = re.compile(
     rf"@(?P<version>{VERSION_PATTERN})(?P<vcancel>!)?(?:#(?P<vcounter>\d+))?"
     r"|@(?P<deprecated>deprecated)(?:#(?P<dcounter>\d+))?"
     rf"|#(?P<stage>{NAME_PATTERN})(?:(?P<scancel>!)?#(?P<scounter>\d+)|(?P<scancel_simple>!)|#(?P<lcounter>\d+)(?P<lcancel>!))?"
-    r")"
 )
 
 
@@ -125,17 +126,63 @@ TagParts = tuple[str, Action, str | None, str | None, int | None]
 def parse_tag_parts(tag: str) -> TagParts | None:
     """``parse_tag`` as a plain tuple ``(artifact, action, version, stage, counter)``.
 
-    A full read of the registry parses every tag once and needs no ``ParsedTag`` value for it.
+    A full read of the registry parses every tag once and needs no ``ParsedTag`` value for it:
+    this runs 100,000 times on big registries, hence the remembered sides (see above).
     """
     if tag.startswith("refs/tags/"):
         tag = tag[len("refs/tags/") :]
-    match = _TAG_RE.fullmatch(tag)
-    if match is None:
+    at = tag.find("@")
+    hash_ = tag.find("#")
+    split = at if hash_ < 0 or 0 <= at < hash_ else hash_
+    if split <= 0:
         return None
-    # One call for all groups: this runs once per tag on every read of the registry.
+    artifact_part = tag[:split]
+    artifact = _artifact_parts.get(artifact_part)
+    if artifact is None:
+        artifact = _remember(_artifact_parts, artifact_part, _read_artifact_part(artifact_part))
+    shape_part = tag[split:]
+    shape = _shapes.get(shape_part)
+    if shape is None:
+        shape = _remember(_shapes, shape_part, _read_shape(shape_part))
+    if not artifact or not shape:
+        return None
+    return (artifact, *shape)
+
+
+# Sides already read: the artifact part's artifact ("" when invalid), the shape's
+# ``(action, version, stage, counter)`` (() when invalid). Bounded: a side beyond the bound
+# empties the memory first.
+_artifact_parts: dict[str, str] = {}
+_shapes: dict[str, tuple[Action, str | None, str | None, int | None] | tuple[()]] = {}
+_REMEMBERED_LIMIT = 1 << 16
+
+_Side = TypeVar("_Side")
+
+
+def _remember(memory: dict[str, _Side], key: str, value: _Side) -> _Side:
+    if len(memory) >= _REMEMBERED_LIMIT:
+        memory.clear()
+    memory[key] = value
+    return value
+
+
+def _read_artifact_part(text: str) -> str:
+    """The artifact an artifact part names (``DIR=NAME`` gives ``DIR:NAME``), or "" when invalid."""
+    match = _TAG_ARTIFACT_RE.fullmatch(text)
+    if match is None:
+        return ""
+    directory, name = match.groups()
+    if directory is None:
+        return name
+    return f"{directory}:{name}" if _dir_is_valid(directory) else ""
+
+
+def _read_shape(text: str) -> tuple[Action, str | None, str | None, int | None] | tuple[()]:
+    """What the part of a tag from its first "@" or "#" says, or () when it is no GTO shape."""
+    match = _TAG_SHAPE_RE.fullmatch(text)
+    if match is None:
+        return ()
     (
-        directory,
-        name,
         version,
         vcancel,
         vcounter,
@@ -148,22 +195,16 @@ def parse_tag_parts(tag: str) -> TagParts | None:
         lcounter,
         lcancel,
     ) = match.groups()
-    if directory is not None and not _dir_is_valid(directory):
-        return None
-    artifact = f"{directory}:{name}" if directory else name
     if version:
-        action = Action.DEREGISTER if vcancel else Action.REGISTER
-        return (artifact, action, version, None, int(vcounter) if vcounter is not None else None)
+        return (Action.DEREGISTER if vcancel else Action.REGISTER, version, None, _counter(vcounter))
     if deprecated:
-        return (artifact, Action.DEPRECATE, None, None, int(dcounter) if dcounter is not None else None)
-    counter = scounter or lcounter
-    return (
-        artifact,
-        Action.UNASSIGN if scancel or scancel_simple or lcancel else Action.ASSIGN,
-        None,
-        stage,
-        int(counter) if counter is not None else None,
-    )
+        return (Action.DEPRECATE, None, None, _counter(dcounter))
+    cancelled = scancel or scancel_simple or lcancel
+    return (Action.UNASSIGN if cancelled else Action.ASSIGN, None, stage, _counter(scounter or lcounter))
+
+
+def _counter(digits: str | None) -> int | None:
+    return int(digits) if digits is not None else None
 
 
 def tag_artifact(artifact: str) -> str:

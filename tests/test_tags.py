@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import re
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gto import tags
 from gto.errors import InvalidNameError
 from gto.tags import (
     Action,
@@ -17,6 +22,7 @@ from gto.tags import (
     parse_tag,
     tag_patterns,
 )
+from gto.versions import VERSION_PATTERN
 
 REG, DEREG, ASSIGN, UNASSIGN, DEPR = (
     Action.REGISTER,
@@ -103,6 +109,85 @@ def test_parse_every_shape(tag: str, expected: ParsedTag) -> None:
 )
 def test_non_registry_tags_are_skipped(tag: str) -> None:
     assert parse_tag(tag) is None
+
+
+# SPEC §2 as one pattern over the whole tag: what parsing a tag by its two sides must agree with.
+_WHOLE_TAG = re.compile(
+    rf"(?:(?P<dir>{tags.DIR_PATTERN})=)?(?P<name>{tags.NAME_PATTERN})"
+    rf"(?:@(?P<version>{VERSION_PATTERN})(?P<vcancel>!)?(?:#(?P<vcounter>\d+))?"
+    r"|@(?P<deprecated>deprecated)(?:#(?P<dcounter>\d+))?"
+    rf"|#(?P<stage>{tags.NAME_PATTERN})"
+    r"(?:(?P<scancel>!)?#(?P<scounter>\d+)|(?P<scancel_simple>!)|#(?P<lcounter>\d+)(?P<lcancel>!))?)"
+)
+
+
+def _by_whole_pattern(tag: str) -> ParsedTag | None:
+    match = _WHOLE_TAG.fullmatch(tag)
+    if match is None or (match["dir"] is not None and ".." in match["dir"].split("/")):
+        return None
+    artifact = f"{match['dir']}:{match['name']}" if match["dir"] else match["name"]
+    if match["version"]:
+        counter = match["vcounter"]
+        return ParsedTag(
+            artifact,
+            DEREG if match["vcancel"] else REG,
+            version=match["version"],
+            counter=int(counter) if counter else None,
+        )
+    if match["deprecated"]:
+        return ParsedTag(artifact, DEPR, counter=int(match["dcounter"]) if match["dcounter"] else None)
+    counter = match["scounter"] or match["lcounter"]
+    cancelled = match["scancel"] or match["scancel_simple"] or match["lcancel"]
+    return ParsedTag(
+        artifact, UNASSIGN if cancelled else ASSIGN, stage=match["stage"], counter=int(counter) if counter else None
+    )
+
+
+# Tags built from the pieces the grammar turns on, so that most are near misses.
+_PIECES = st.sampled_from(
+    [
+        "a",
+        "Z",
+        "9",
+        "-",
+        "_",
+        "/",
+        ".",
+        "..",
+        "=",
+        "@",
+        "#",
+        "!",
+        "v1",
+        ".0",
+        ".2",
+        "-rc",
+        "+b7",
+        "deprecated",
+        "prod",
+        "#3",
+        "@v1.0.0",
+        "#prod#3",
+        "churn",
+        "dir/x=",
+        " ",
+    ]
+)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(_PIECES, max_size=8).map("".join))
+def test_parsing_by_sides_agrees_with_the_whole_grammar(tag: str) -> None:
+    assert parse_tag(tag) == _by_whole_pattern(tag)
+    assert parse_tag(tag) == _by_whole_pattern(tag)  # a second time, from what was remembered
+
+
+def test_remembered_sides_are_bounded_and_forgetting_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tags, "_REMEMBERED_LIMIT", 3)
+    names = [f"a{n}#s{n}#{n}" for n in range(10)] + ["bad-@v1.0.0", "x@v1.0"]
+    for _ in range(2):
+        assert [parse_tag(name) for name in names] == [_by_whole_pattern(name) for name in names]
+    assert len(tags._artifact_parts) <= 3 and len(tags._shapes) <= 3
 
 
 @pytest.mark.parametrize(
