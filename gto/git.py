@@ -310,6 +310,9 @@ class _TagReader:
 
     def __init__(self, ids: dict[str, str] | None = None) -> None:
         self.records: list[TagRecord] = []
+        # Each record's tagger date in seconds since the epoch (None where ``created_at`` is), as
+        # read: the state orders tags by it, and a datetime gives it back at some cost.
+        self.times: list[int | None] = []
         # When given, filled with each listed tag's name and the id of the object its ref names.
         self.ids = ids
         # Index in ``records`` -> id of a tag object that points at another tag object.
@@ -340,10 +343,14 @@ class _TagReader:
         This loop runs once per tag (100,000 times on big registries), hence its plain style.
         """
         records = self.records
+        times = self.times
         chains = self.chains
         ids = self.ids
         zones = _TIMEZONES
         from_timestamp = datetime.fromtimestamp
+        # A named tuple's constructor is a Python function; ``tuple.__new__`` makes the same value
+        # at half the cost.
+        new = tuple.__new__
         match = _TAG_OBJECT.match
         length = len(data)
         position = 0
@@ -371,6 +378,7 @@ class _TagReader:
                 ids[name] = oid
             if kind != "tag":
                 records.append(TagRecord(name, False, oid if kind == "commit" else None))
+                times.append(None)
                 continue
             found = match(data, start, end)
             if found is None or data.find("\0", start, end) >= 0:
@@ -382,21 +390,26 @@ class _TagReader:
             message = data[found.end() : end].lstrip("\n")
             if message.endswith("\n"):
                 message = message[:-1]
+            seconds = int(epoch)
             try:
-                created: datetime | None = from_timestamp(int(epoch), zones.get(offset) or _zone(offset))
+                created: datetime | None = from_timestamp(seconds, zones.get(offset) or _zone(offset))
             except (ValueError, OverflowError, OSError):
                 created = None  # a date git itself could not have written
             records.append(
-                TagRecord(
-                    name,
-                    True,
-                    target if target_kind == "commit" else None,
-                    tagger if tagger.isascii() else _utf8(tagger),
-                    email if email.isascii() else _utf8(email),
-                    created,
-                    message if message.isascii() else _utf8(message),
+                new(
+                    TagRecord,
+                    (
+                        name,
+                        True,
+                        target if target_kind == "commit" else None,
+                        tagger if tagger.isascii() else _utf8(tagger),
+                        email if email.isascii() else _utf8(email),
+                        created,
+                        message if message.isascii() else _utf8(message),
+                    ),
                 )
             )
+            times.append(seconds if created is not None else None)
 
     def add(self, fields: list[str]) -> None:
         """Add the record of one tag from its ``for-each-ref`` fields (``_object_fields``)."""
@@ -406,6 +419,7 @@ class _TagReader:
             name = _clean(name)
         if kind != "tag":
             self.records.append(TagRecord(name, False, oid if kind == "commit" else None))
+            self.times.append(None)
             return
         if target_kind == "tag":
             self.chains[len(self.records)] = oid
@@ -414,10 +428,12 @@ class _TagReader:
         if email.startswith("<") and email.endswith(">"):
             email = email[1:-1]
         epoch, _, offset = date.partition(" ")
+        seconds: int | None = None
         try:
-            created: datetime | None = datetime.fromtimestamp(int(epoch), _TIMEZONES.get(offset) or _zone(offset))
+            seconds = int(epoch)
+            created: datetime | None = datetime.fromtimestamp(seconds, _TIMEZONES.get(offset) or _zone(offset))
         except (ValueError, OverflowError, OSError):
-            created = None  # no tagger line, or a date git itself could not have written
+            created = seconds = None  # no tagger line, or a date git itself could not have written
         self.records.append(
             TagRecord(
                 name,
@@ -429,6 +445,7 @@ class _TagReader:
                 contents if contents.isascii() else _clean(contents),
             )
         )
+        self.times.append(seconds)
 
 
 def _utf8(text: str) -> str:
@@ -458,7 +475,7 @@ def list_tags(
     patterns: Sequence[str] = (),
     *,
     ids: dict[str, str] | None = None,
-    on_batch: Callable[[list[TagRecord]], None] | None = None,
+    on_batch: Callable[[list[TagRecord], list[int | None]], None] | None = None,
 ) -> list[TagRecord]:
     """Every tag under ``refs/tags`` with what git says about it, sorted by name.
 
@@ -475,7 +492,8 @@ def list_tags(
 
     ``on_batch``, when given, is called with each batch of records as soon as they are read,
     in git's order (by name), so that the caller works on them while git reads the next ones
-    (``gto.state.StateBuilder``). The list returned is what counts: when tags on tags are
+    (``gto.state.StateBuilder``), and with their tagger dates in seconds since the epoch (None
+    where ``created_at`` is None). The list returned is what counts: when tags on tags are
     peeled at the end, it is not made of the very records the batches held.
     """
     reader = _TagReader(ids)
@@ -499,7 +517,7 @@ def list_tags(
                     done = len(reader.records)
                     reader.feed(chunk)
                     if on_batch is not None and len(reader.records) > done:
-                        on_batch(reader.records[done:])
+                        on_batch(reader.records[done:], reader.times[done:])
                 reader.finish()
             except ValueError as error:
                 _kill(lister, objects)

@@ -212,15 +212,22 @@ def classify_records(records: Iterable[TagRecord]) -> tuple[dict[str, list[TagEv
     }, problems
 
 
-def _classify(records: Iterable[TagRecord], start: int = 0) -> tuple[dict[str, list[_Tag]], list[TagProblem]]:
+def _classify(
+    records: Iterable[TagRecord], start: int = 0, times: Sequence[float | None] | None = None
+) -> tuple[dict[str, list[_Tag]], list[TagProblem]]:
     """``classify_records`` with each tag's history key: a full read builds no ``TagEvent`` per tag.
 
     ``start`` is the index of the first record among all those read (the key's unique index).
+    ``times`` are the records' tagger dates in seconds, when the reader has them (see
+    ``git.list_tags``); otherwise they are taken from ``created_at``.
     """
     grouped: dict[str, list[_Tag]] = {}
     problems: list[TagProblem] = []
     priorities = _PRIORITY_OF_ACTION
-    for index, record in enumerate(records, start):
+    if times is None:
+        records = list(records)
+        times = [_seconds(record.created_at) for record in records]
+    for index, (record, when) in enumerate(zip(records, times, strict=True), start):
         name = record.name
         parts = parse_tag_parts(name)
         if parts is None:
@@ -243,8 +250,7 @@ def _classify(records: Iterable[TagRecord], start: int = 0) -> tuple[dict[str, l
                 )
             )
             continue
-        created_at = record.created_at
-        if record.commit is None or created_at is None:
+        if record.commit is None or when is None:
             problems.append(
                 TagProblem(
                     ProblemKind.NOT_A_COMMIT,
@@ -254,13 +260,17 @@ def _classify(records: Iterable[TagRecord], start: int = 0) -> tuple[dict[str, l
             )
             continue
         artifact, action, version, stage, counter = parts
-        tag = (created_at.timestamp(), priorities[action], name, index, action, version, stage, counter, record)
+        tag = (when, priorities[action], name, index, action, version, stage, counter, record)
         group = grouped.get(artifact)
         if group is None:
             grouped[artifact] = [tag]
         else:
             group.append(tag)
     return grouped, problems
+
+
+def _seconds(created_at: datetime | None) -> float | None:
+    return created_at.timestamp() if created_at is not None else None
 
 
 def _newest(events: Sequence[Event], winner: EventKind) -> Event | None:
@@ -349,6 +359,7 @@ def _build_artifact(
     events: list[Event] = []
     per_version: dict[str, list[Event]] = {}
     kinds = _KIND_OF_ACTION
+    new = tuple.__new__  # a named tuple's own constructor is a Python function: twice the cost
     for when, _, tag, _, action, named, stage, counter, record in tags:
         tagged = record.commit
         assert tagged is not None and record.created_at is not None
@@ -359,18 +370,21 @@ def _build_artifact(
             version = None
         else:
             version = named
-        event = Event(
-            kinds[action],
-            name,
-            version,
-            stage,
-            record.created_at,
-            record.tagger_name,
-            record.tagger_email,
-            record.message,
-            tagged,
-            tag,
-            counter,
+        event: Event = new(
+            Event,
+            (
+                kinds[action],
+                name,
+                version,
+                stage,
+                record.created_at,
+                record.tagger_name,
+                record.tagger_email,
+                record.message,
+                tagged,
+                tag,
+                counter,
+            ),
         )
         events.append(event)
         if version is None:
@@ -543,11 +557,14 @@ class StateBuilder:
         # Artifacts built, with the tags they were built from (in case one more arrives).
         self._built: dict[str, tuple[list[_Tag], ArtifactState, tuple[TagProblem, ...]]] = {}
 
-    def add(self, records: Sequence[TagRecord]) -> None:
-        """Take the next records as the reader lists them; build the artifacts they complete."""
+    def add(self, records: Sequence[TagRecord], times: Sequence[float | None] | None = None) -> None:
+        """Take the next records as the reader lists them; build the artifacts they complete.
+
+        ``times`` are their tagger dates in seconds, when the reader read them (``on_batch``).
+        """
         if not records:
             return
-        grouped, problems = _classify(records, len(self._records))
+        grouped, problems = _classify(records, len(self._records), times)
         self._records.extend(records)
         self._problems.extend(problems)
         for name, tags in grouped.items():

@@ -340,6 +340,7 @@ def test_reader_takes_objects_by_their_size_whatever_the_chunks() -> None:
         reader.finish()
 
         assert reader.records == expected, size
+        assert reader.times == [1700000000, 0, None, None, 5, None]
         assert reader.chains == {3: "3" * 40}
         assert ids == {
             "a": "1" * 40,
@@ -910,6 +911,9 @@ def records_by_for_each_ref(repo: Repo, paths: git.RepoPaths) -> list[TagRecord]
     reader = git._TagReader()
     for start in range(0, len(fields) - 1, len(_FOR_EACH_REF_FIELDS)):
         reader.add(fields[start : start + len(_FOR_EACH_REF_FIELDS)])
+    assert reader.times == [
+        int(record.created_at.timestamp()) if record.created_at is not None else None for record in reader.records
+    ]
     return git._peel_chains(paths, reader)
 
 

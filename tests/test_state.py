@@ -385,7 +385,10 @@ def test_state_builder_equals_compute_state(records, cuts, by_name, random, choi
     builder = StateBuilder()
     position = 0
     for cut in cuts * 4:
-        builder.add(records[position : position + cut])
+        batch = records[position : position + cut]
+        # A reader gives the tagger dates it read in seconds; without them they come from the records.
+        times = [r.created_at.timestamp() if r.created_at is not None else None for r in batch] if cut % 2 else None
+        builder.add(batch, times)
         position += cut
     builder.add(records[position:])
 

@@ -154,13 +154,13 @@ def _load(session: Session, repo: str, scope: tuple[str, ...] | None = None) -> 
     read: list[list[TagRecord]] = []
     builders: list[StateBuilder] = []
 
-    def build(batch: list[TagRecord]) -> None:
+    def build(batch: list[TagRecord], times: list[int | None]) -> None:
         # Imported once git runs: the state code takes longer to import than git takes to start.
         if not builders:
             from gto.state import StateBuilder
 
             builders.append(StateBuilder())
-        builders[0].add(batch)
+        builders[0].add(batch, times)
 
     def read_tags() -> None:
         with contextlib.suppress(Exception):
