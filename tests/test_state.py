@@ -82,6 +82,16 @@ def test_stage_active_until_unassigned_and_unassignment_wins_a_tie() -> None:
     assert stages_of(compute_state(again, {}), "rf") == {"prod": ("v1.0.0",)}
 
 
+def test_of_two_assignments_at_one_time_the_first_in_history_order_stands() -> None:
+    base = [rec("rf@v1.0.0", 1)]
+    twice = base + [rec("rf#prod#2", 2), rec("rf#prod#1", 2), rec("rf#prod#3", 2)]
+    [assignment] = compute_state(twice, {}).artifacts["rf"].version("v1.0.0").stages
+    assert assignment.event.tag == "rf#prod#1"
+    # An unassignment at that time still wins, wherever it sorts among them.
+    undone = twice + [rec("rf#prod!#4", 2)]
+    assert compute_state(undone, {}).artifacts["rf"].version("v1.0.0").stages == ()
+
+
 def test_latest_assignment_wins_so_rollback_works() -> None:
     records = [
         rec("rf@v1.2.3", 1, C1),
