@@ -135,7 +135,9 @@ def read_yaml(text: str) -> YamlDocument:
     except RecursionError:
         # PyYAML composes recursively, so thousands of nested brackets exhaust the stack.
         return YamlDocument(None, Problem(_TOO_DEEP, Span(0, 0, 0, 0), Severity.ERROR))
-    deep = _too_deep(root)
+    # Without anchors there are no aliases, the nodes form a tree, and its height is quick to
+    # take: only a tree too high (or a text with anchors) needs the walk that finds the node.
+    deep = _too_deep(root) if "&" in text or _tree_height(root) > MAX_DEPTH else None
     if deep is not None:
         return YamlDocument(None, Problem(_TOO_DEEP, node_span(deep), Severity.ERROR))
     return YamlDocument(root)
@@ -162,6 +164,17 @@ def _too_deep(root: yaml.Node | None) -> yaml.Node | None:
             stack.append((node, True))
             stack.extend((child, False) for child in _children(node))
     return None
+
+
+def _tree_height(root: yaml.Node | None) -> int:
+    """The levels of values under ``root`` (itself included), for nodes that share no child."""
+    height = 0
+    stack = [(root, 1)] if root is not None else []
+    while stack:
+        node, depth = stack.pop()
+        height = max(height, depth)
+        stack.extend((child, depth + 1) for child in _children(node))
+    return height
 
 
 def yaml_problem(error: yaml.YAMLError, text: str) -> Problem:

@@ -276,6 +276,8 @@ def test_construct_value_explains_failures(text: str, reason: str) -> None:
     ("text", "span"),
     [
         pytest.param("a: " + "[" * 101 + "]" * 101 + "\n", Span(0, 3, 0, 205), id="written-nesting"),
+        pytest.param("a: " + "[" * 100 + "]" * 100 + "\n", Span(0, 0, 0, 203), id="one-level-too-many"),
+        pytest.param("a: &x " + "[" * 100 + "]" * 100 + "\n", Span(0, 0, 0, 206), id="one-level-too-many-anchored"),
         pytest.param("a: " + "[" * 1000 + "]" * 1000 + "\n", Span(0, 0, 0, 0), id="beyond-the-parser"),
         pytest.param(
             "\n".join(["l0: &l0 [x]"] + [f"l{i}: &l{i} [*l{i - 1}]" for i in range(1, 120)]) + "\n",
