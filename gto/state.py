@@ -188,6 +188,8 @@ class RegistryState:
 # The kind priority of each tag action, for history keys.
 _PRIORITY_OF_ACTION = {action: KIND_PRIORITY[kind] for action, kind in _KIND_OF_ACTION.items()}
 
+_REGISTER, _DEREGISTER, _ASSIGN, _DEPRECATE = Action.REGISTER, Action.DEREGISTER, Action.ASSIGN, Action.DEPRECATE
+
 # A registry tag as an artifact's build reads it: its history key (``Event.sort_key`` with the
 # time as a POSIX timestamp, then a unique index, so that sorting these tuples puts the tags in
 # history order and never compares the rest), then action, version, stage, counter and record.
@@ -311,19 +313,24 @@ def _build_artifact(
     versions_at_commit: dict[str, list[str]] = {}
     newest_kind: dict[str, tuple[float, Action]] = {}
     last_deregistration: dict[str, float] = {}
-    for when, _, _, _, action, named, _, _, record in tags:
-        if action is Action.REGISTER or action is Action.DEREGISTER:
-            assert named is not None and record.commit is not None
-            if action is Action.REGISTER:
-                if named not in version_commit:
-                    version_commit[named] = record.commit
-                    versions_at_commit.setdefault(record.commit, []).append(named)
-            else:
-                last_deregistration[named] = when
-            known = newest_kind.get(named)
-            if known is None or when > known[0] or (when == known[0] and action is Action.DEREGISTER):
-                newest_kind[named] = (when, action)
-    active = {named: kind is Action.REGISTER for named, (_, kind) in newest_kind.items()}
+    for tag in tags:
+        action = tag[4]
+        if action is _REGISTER:
+            when, named, commit = tag[0], tag[5], tag[8].commit
+            assert named is not None and commit is not None
+            if named not in version_commit:
+                version_commit[named] = commit
+                versions_at_commit.setdefault(commit, []).append(named)
+        elif action is _DEREGISTER:
+            when, named = tag[0], tag[5]
+            assert named is not None
+            last_deregistration[named] = when
+        else:
+            continue
+        known = newest_kind.get(named)
+        if known is None or when > known[0] or (when == known[0] and action is _DEREGISTER):
+            newest_kind[named] = (when, action)
+    active = {named: kind is _REGISTER for named, (_, kind) in newest_kind.items()}
 
     # Stage tags attach to the version registered at their commit, even a later one.
     owner_at_commit: dict[str, str] = {}
@@ -344,36 +351,23 @@ def _build_artifact(
                 )
             )
 
-    # Every tag becomes one event; the tags are in history order, so the events are too.
+    # Every tag becomes one event; the tags are in history order, so the events are too. Only
+    # stage tags (assignments and unassignments) name a stage.
     events: list[Event] = []
     per_version: dict[str, list[Event]] = {}
     kinds = _KIND_OF_ACTION
     new = tuple.__new__  # a named tuple's own constructor is a Python function: twice the cost
-    for when, _, tag, _, action, named, stage, counter, record in tags:
-        tagged = record.commit
-        assert tagged is not None and record.created_at is not None
-        stage_event = action is Action.ASSIGN or action is Action.UNASSIGN
-        if stage_event:
-            version: str | None = owner_at_commit.get(tagged, tagged)
-        elif action is Action.DEPRECATE:
+    for when, _, tag_name, _, action, named, stage, counter, record in tags:
+        # ``_classify`` admits only records with a commit and a date.
+        _, _, tagged, author, email, created_at, message = record
+        if stage is not None:
+            version: str | None = owner_at_commit.get(tagged, tagged)  # type: ignore[arg-type]
+        elif action is _DEPRECATE:
             version = None
         else:
             version = named
         event: Event = new(
-            Event,
-            (
-                kinds[action],
-                name,
-                version,
-                stage,
-                record.created_at,
-                record.tagger_name,
-                record.tagger_email,
-                record.message,
-                tagged,
-                tag,
-                counter,
-            ),
+            Event, (kinds[action], name, version, stage, created_at, author, email, message, tagged, tag_name, counter)
         )
         events.append(event)
         if version is None:
@@ -383,11 +377,11 @@ def _build_artifact(
             per_version[version] = [event]
         else:
             version_events.append(event)
-        if not stage_event:
+        if stage is None:
             continue
         if version not in active:
             active[version] = True  # an unregistered commit version cannot be deregistered
-        elif not active[version] and action is Action.ASSIGN:
+        elif action is _ASSIGN and not active[version]:
             # Only an assignment made after the deregistration is a mistake worth a line:
             # stages assigned earlier simply stopped counting, as SPEC §3.2 says.
             deregistered = last_deregistration.get(version)
@@ -395,16 +389,16 @@ def _build_artifact(
                 problems.append(
                     TagProblem(
                         ProblemKind.STAGE_ON_DEREGISTERED,
-                        tag,
-                        f"Tag '{tag}' assigns a stage to deregistered version {version}",
+                        tag_name,
+                        f"Tag '{tag_name}' assigns a stage to deregistered version {version}",
                     )
                 )
 
+    # Registry order: greatest SemVer first, hexsha versions last.
     versions = [
-        _build_version(name, version, version_commit.get(version), version_events, active[version])
-        for version, version_events in per_version.items()
+        _build_version(name, version, version_commit.get(version), per_version[version], active[version])
+        for version in sorted(per_version, key=version_sort_key, reverse=True)
     ]
-    versions.sort(key=_version_order, reverse=True)
 
     deprecated = False
     if tags:
@@ -425,12 +419,6 @@ def _build_artifact(
         annotation=annotation,
     )
     return state, tuple(problems)
-
-
-def _version_order(
-    version: VersionState,
-) -> tuple[int, tuple[int, int, int, int, tuple[tuple[int, int, str], ...]], str]:
-    return version_sort_key(version.version)
 
 
 def _build_version(
