@@ -5,10 +5,11 @@ object id or as a line of ``packed-refs``; a loose file wins over a packed line.
 reader that must notice one new tag among 100,000 cannot ask git each time: ``for-each-ref``
 reads every loose ref, seconds with that many. ``TagRefs`` remembers what one look saw: each
 directory under ``refs/tags`` with its identity (inode, modification time) and its entries
-(name, inode), the id each loose ref held, and ``packed-refs``' identity and lines. ``changes``
-stats the directories and ``packed-refs`` again, lists only the directories whose identity
-moved, reads only the loose refs whose inode is new, parses ``packed-refs`` only when it was
-replaced, and names the tags whose id changed. ``unchanged`` is the same check with stats only.
+(name, inode), the id each loose ref held, and ``packed-refs``' identity and lines (read only
+once some look needs them). ``changes`` stats the directories and ``packed-refs`` again, lists
+only the directories whose identity moved, reads only the loose refs whose inode is new, parses
+``packed-refs`` only when it was replaced (or a loose ref left and its packed line counts), and
+names the tags whose id changed. ``unchanged`` is the same check with stats only.
 
 Git writes a ref by renaming a lock file over it: the ref gets a new inode and its directory a
 new modification time; ``packed-refs`` is replaced the same way. File times come from a coarse
@@ -71,12 +72,13 @@ class TagRefs:
     """Where every tag ref pointed at one look, and what it takes to look again cheaply.
 
     ``ids`` maps each tag name (as git lists it, invalid UTF-8 read as U+FFFD) to the id of
-    the object its ref names.
+    the object its ref names. The lines of ``packed-refs`` are None until a look needs them:
+    they are then read from the file, which is still the one whose identity was taken.
     """
 
     ids: Mapping[str, str]
     _loose: Mapping[str, str]
-    _packed: Mapping[str, str]
+    _packed: Mapping[str, str] | None
     _packed_identity: _Identity
     _directories: Mapping[str, _Directory]
 
@@ -125,6 +127,16 @@ class Look:
         ids = dict(list_ids())
         loose = {name: ids.get(name, "") for name in names}
         return TagRefs(ids, loose, packed, self.packed_identity, self.directories)
+
+    def finish_listed(self, ids: Mapping[str, str]) -> TagRefs:
+        """The look, with the ids of a git listing that began after it (``gto.git.list_tags``).
+
+        Whatever moved since this look began moved a directory or ``packed-refs``, which the
+        next look sees: the listing stands for this look. No file is read, not even
+        ``packed-refs`` (100,000 lines take 80 ms): a later look reads it if it needs it.
+        """
+        loose = {name: ids.get(name, "") for name in _loose_names(self.directories)}
+        return TagRefs(ids, loose, None, self.packed_identity, self.directories)
 
 
 def begin_look(common_dir: Path) -> Look | None:
@@ -180,10 +192,12 @@ def changes(
         candidates: set[str] = set()
         packed = refs._packed
         if packed_identity is None or packed_identity != refs._packed_identity:
+            # A tag without a loose ref has the id of its packed line: the tags whose packed
+            # line now says otherwise than their id, or is gone, may have moved.
             packed = _read_packed(packed_path)
-            old_packed = refs._packed
-            candidates.update(name for name, oid in packed.items() if old_packed.get(name) != oid)
-            candidates.update(old_packed.keys() - packed.keys())
+            ids, old_loose = refs.ids, refs._loose
+            candidates.update(name for name, oid in packed.items() if ids.get(name) != oid and name not in old_loose)
+            candidates.update(name for name in ids.keys() - packed.keys() if name not in old_loose)
         loose = refs._loose
         if directories is refs._directories:
             pass
@@ -208,7 +222,14 @@ def changes(
         return TagRefs(refs.ids, loose, packed, packed_identity, directories), frozenset()
     ids = dict(refs.ids)
     for name in candidates:
-        oid = loose.get(name) or packed.get(name)
+        oid = loose.get(name)
+        if not oid:
+            if packed is None:
+                try:
+                    packed = _read_packed(packed_path)  # the file read at no look yet
+                except _Unsupported:
+                    return None
+            oid = packed.get(name)
         if oid:
             ids[name] = oid
         else:

@@ -21,14 +21,31 @@ def paths(repo: Repo) -> git.RepoPaths:
     return git.find_repo(repo.path)
 
 
+# A follower's first look: the files read (``look``), or git's listing of the tags taken for them
+# (``finish_listed``, as a daemon's first read does), which leaves packed-refs unread.
+_FIRST_LOOKS = ["files", "listing"]
+
+
+def first_look(paths: git.RepoPaths, how: str) -> reffiles.TagRefs:
+    if how == "files":
+        first = reffiles.look(paths.common_dir, lambda: git.list_tag_ids(paths))
+    else:
+        begun = reffiles.begin_look(paths.common_dir)
+        assert begun is not None
+        ids: dict[str, str] = {}
+        git.list_tags(paths, ids=ids)
+        first = begun.finish_listed(ids)
+    assert first is not None
+    return first
+
+
 class Follower:
     """Looks at a repository's tag refs again and again, checking each answer against git."""
 
-    def __init__(self, paths: git.RepoPaths) -> None:
+    def __init__(self, paths: git.RepoPaths, how: str = "files") -> None:
         self.paths = paths
         self.ids = git.list_tag_ids(paths)
-        first = reffiles.look(paths.common_dir, lambda: git.list_tag_ids(paths))
-        assert first is not None
+        first = first_look(paths, how)
         assert dict(first.ids) == self.ids
         self.refs = first
 
@@ -44,10 +61,11 @@ class Follower:
         return set(changed)
 
 
-def test_every_kind_of_change_is_named_and_nothing_else(repo: Repo, paths: git.RepoPaths) -> None:
+@pytest.mark.parametrize("how", _FIRST_LOOKS)
+def test_every_kind_of_change_is_named_and_nothing_else(repo: Repo, paths: git.RepoPaths, how: str) -> None:
     repo.tag("rf@v1.0.0")
     repo.tag("models/nlp/churn@v1.0.0")
-    follow = Follower(paths)
+    follow = Follower(paths, how)
     assert follow.step() == set()
 
     repo.tag("rf@v1.1.0")
@@ -93,8 +111,9 @@ def test_changes_made_in_the_same_instant_as_a_look_are_not_missed(repo: Repo, p
         assert follow.step() == {f"rf@v1.{index}.0"}
 
 
+@pytest.mark.parametrize("how", _FIRST_LOOKS)
 def test_unchanged_is_a_stat_check_that_notices_every_change(
-    repo: Repo, paths: git.RepoPaths, monkeypatch: pytest.MonkeyPatch
+    repo: Repo, paths: git.RepoPaths, monkeypatch: pytest.MonkeyPatch, how: str
 ) -> None:
     repo.tag("rf@v1.0.0")
     repo.tag("models/churn@v1.0.0")
@@ -102,7 +121,7 @@ def test_unchanged_is_a_stat_check_that_notices_every_change(
     repo.tag("rf@v1.1.0")
     # Nothing here is modified later than 100 ms before the look, so no listing is racy.
     monkeypatch.setattr(reffiles, "RACY_NS", 0)
-    follow = Follower(paths)
+    follow = Follower(paths, how)
     assert reffiles.unchanged(paths.common_dir, follow.refs)
 
     for change in (
@@ -247,3 +266,57 @@ def test_a_first_look_reads_few_loose_refs_itself_and_asks_git_for_many(
     monkeypatch.setattr(reffiles, "READ_LOOSE_LIMIT", 1000)
     (repo.path / ".git/refs/tags/alias").write_text("ref: refs/tags/rf@v1.1.0\n")
     assert reffiles.look(paths.common_dir, list_ids) is None
+
+
+def test_a_first_look_from_git_listing_reads_packed_refs_only_when_a_packed_line_counts(
+    repo: Repo, paths: git.RepoPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = repo.commit(), repo.commit()
+    repo.tag("rf@v1.0.0", first)
+    repo.tag("nn@v1.0.0", first)
+    repo.git("pack-refs", "--all")
+    # A loose ref over a packed line, as only a hand could leave it: the loose one counts.
+    shadowing = repo.path / ".git/refs/tags/rf@v1.0.0"
+    shadowing.write_text(repo.git("rev-parse", "refs/tags/nn@v1.0.0") + "\n")
+    monkeypatch.setattr(reffiles, "RACY_NS", 0)
+    read: list[Path] = []
+    real_read_packed = reffiles._read_packed
+    monkeypatch.setattr(reffiles, "_read_packed", lambda path: read.append(path) or real_read_packed(path))
+    follow = Follower(paths, "listing")
+    assert read == []
+
+    # A new loose tag needs no packed line.
+    repo.tag("rf@v1.1.0", second)
+    assert follow.step() == {"rf@v1.1.0"}
+    assert read == []
+    # The loose ref removed by hand: the packed line it hid is the tag's id again.
+    shadowing.unlink()
+    assert follow.step() == {"rf@v1.0.0"}
+    assert len(read) == 1
+    assert follow.step() == set()
+    assert len(read) == 1  # read once, kept
+
+
+def test_a_first_look_from_git_listing_stands_for_changes_made_after_it_began(repo: Repo, paths: git.RepoPaths) -> None:
+    # The look begins (identities taken), then tags move, then git lists them: the listing is
+    # newer than the files the look vouches for, and the next look must still see the truth.
+    first, second = repo.commit(), repo.commit()
+    for name in ("rf@v1.0.0", "nn@v1.0.0", "kept@v1.0.0"):
+        repo.tag(name, first)
+    repo.git("pack-refs", "--all")
+    repo.tag("loose@v1.0.0", first)
+    time.sleep(reffiles.RACY_NS / 1e9 + 0.05)  # identities the look can vouch for
+    begun = reffiles.begin_look(paths.common_dir)
+    assert begun is not None
+    repo.git("tag", "-d", "nn@v1.0.0", "loose@v1.0.0")
+    repo.git("tag", "-f", "-a", "rf@v1.0.0", second, "-m", "moved")
+    repo.tag("new@v1.0.0", second)
+    ids: dict[str, str] = {}
+    git.list_tags(paths, ids=ids)
+    refs = begun.finish_listed(ids)
+    assert dict(refs.ids) == git.list_tag_ids(paths)
+    assert not reffiles.unchanged(paths.common_dir, refs)
+    found = reffiles.changes(paths.common_dir, refs)
+    assert found is not None
+    assert dict(found[0].ids) == git.list_tag_ids(paths)
+    assert found[1] == set()

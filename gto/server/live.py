@@ -27,7 +27,6 @@ import gc
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -396,32 +395,19 @@ class LiveRegistry:
 
     def _read_all(
         self,
-    ) -> tuple[reffiles.TagRefs | None, Mapping[str, str], dict[str, TagRecord], None, StateBuilder | None]:
-        """The first read: git lists every tag on one thread, feeding a ``StateBuilder``, while this
-        one looks at the ref files (first their identities, so that git lists what the look
-        vouches for or newer)."""
+    ) -> tuple[reffiles.TagRefs | None, Mapping[str, str], dict[str, TagRecord], None, StateBuilder]:
+        """The first read: git lists every tag, feeding a ``StateBuilder`` while it reads them.
+
+        The ref files are looked at first (their identities only), so git lists what the look
+        vouches for or newer: the look takes git's ids, and whatever moved since is seen by the
+        next look.
+        """
         begun = reffiles.begin_look(self.repo.common_dir)
         builder = StateBuilder()
-        listed_ids: dict[str, str] = {}
-        with ThreadPoolExecutor(1, thread_name_prefix="gto-list-tags") as pool:
-            listing = pool.submit(git.list_tags, self.repo, ids=listed_ids, on_batch=builder.add)
-
-            def list_ids() -> Mapping[str, str]:
-                listing.result()
-                return listed_ids
-
-            first = begun.finish(list_ids) if begun is not None else None
-            records = {record.name: record for record in listing.result()}
-        if first is None or first.ids == listed_ids:
-            return first, listed_ids if first is None else first.ids, records, None, builder
-        # A tag moved between git's listing and the look at the ref files: what the look saw
-        # stands (later looks compare with it), so those tags are read again as it saw them.
-        moved = _moved(listed_ids, first.ids)
-        for name in moved:
-            records.pop(name, None)
-        for record in git.read_tags_by_id(self.repo, {name: first.ids[name] for name in moved if name in first.ids}):
-            records[record.name] = record
-        return first, first.ids, records, None, None
+        ids: dict[str, str] = {}
+        listed = git.list_tags(self.repo, ids=ids, on_batch=builder.add)
+        records = {record.name: record for record in listed}
+        return begun.finish_listed(ids) if begun is not None else None, ids, records, None, builder
 
     def _read_changed(self, ids: Mapping[str, str], changed: frozenset[str]) -> dict[str, TagRecord]:
         """The records of every tag: the last ones, with the ``changed`` tags read again by id."""

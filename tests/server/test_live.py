@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-import threading
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -154,39 +154,49 @@ def test_a_refresh_reads_only_the_tags_that_moved(repo: Repo) -> None:
     assert live.registry() is registry
 
 
-def test_a_tag_moved_during_the_first_load_is_read_as_the_ref_files_say(
-    repo: Repo, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("when", ["before git lists", "after git listed"])
+def test_tags_moved_during_the_first_load_are_seen_by_the_next_refresh(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch, when: str
 ) -> None:
-    # The first load lists tags with git on one thread while it reads the ref files on the
-    # other. Here a tag moves in between: git listed it before, the ref files show it after.
+    # The first load takes the ref files' identities, then lets git list every tag and takes
+    # git's ids for the look. Tags that move meanwhile move an identity the look took.
     first, second = repo.commit(), repo.commit()
     repo.tag("rf@v1.0.0", first)
     repo.tag("nn@v1.0.0", first)
     repo.git("pack-refs", "--all")
-    listed = threading.Event()
-    list_tags, finish = git.list_tags, reffiles.Look.finish
+    time.sleep(reffiles.RACY_NS / 1e9 + 0.05)  # identities the look can vouch for
+
+    def move() -> None:
+        repo.git("tag", "-d", "nn@v1.0.0")  # packed-refs rewritten
+        repo.git("tag", "-f", "-a", "rf@v1.0.0", second, "-m", "moved")  # a loose ref over a packed line
+
+    begin_look, list_tags = reffiles.begin_look, git.list_tags
+
+    def begin_then_move(*args: Any) -> object:
+        begun = begin_look(*args)
+        move()
+        return begun
 
     def list_then_move(*args: Any, **kwargs: Any) -> list[TagRecord]:
         records = list_tags(*args, **kwargs)
-        repo.git("tag", "-d", "nn@v1.0.0")
-        repo.git("tag", "-f", "-a", "rf@v1.0.0", second, "-m", "moved")
-        listed.set()
+        move()
         return records
 
-    def finish_after_the_listing(look: reffiles.Look, list_ids: Callable[[], Mapping[str, str]]) -> object:
-        listed.wait(10)
-        return finish(look, list_ids)
-
-    monkeypatch.setattr(git, "list_tags", list_then_move)
-    monkeypatch.setattr(reffiles.Look, "finish", finish_after_the_listing)
+    if when == "before git lists":
+        monkeypatch.setattr(reffiles, "begin_look", begin_then_move)
+    else:
+        monkeypatch.setattr(git, "list_tags", list_then_move)
     live = LiveRegistry(git.find_repo(repo.path), os.environ)
     live.load()
-
     monkeypatch.undo()
-    # The load holds what the ref files said (the packed "nn" is gone; the new loose "rf" came
-    # after the files were listed), and the next refresh reads what moved since: the truth.
-    assert "nn" not in live.registry().state.artifacts
-    asyncio.run(live.refresh())
+
+    # The load holds what git listed; the check before a request notices what moved after.
+    assert ("nn" in live.registry().state.artifacts) == (when == "after git listed")
+    change = asyncio.run(live.refresh_if_changed())
+    if when == "after git listed":
+        assert change is not None and change.artifacts == ("nn", "rf")
+    else:
+        assert change is None
     assert live.registry().state == api.load(repo.path).state
     assert live.registry().state.artifacts["rf"].versions[0].commit == second
 
