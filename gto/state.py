@@ -504,6 +504,9 @@ def compute_state(records: Iterable[TagRecord], annotations: Mapping[str, Annota
     return _assemble(built, problems, len(record_list))
 
 
+_tag_of = operator.attrgetter("tag")
+
+
 def _assemble(
     built: Mapping[str, tuple[ArtifactState, tuple[TagProblem, ...]]], problems: list[TagProblem], tag_count: int
 ) -> RegistryState:
@@ -513,9 +516,8 @@ def _assemble(
     for name, (state, found) in built.items():
         if found:
             artifact_problems[name] = found
-        for event in state.events:
-            if event.tag is not None:
-                events_by_tag[event.tag] = event
+        # Every event of the state comes from a tag (commit events are made by queries).
+        events_by_tag.update(zip(map(_tag_of, state.events), state.events, strict=True))
     # Problems are sorted so that the state does not depend on the order git listed the tags in.
     found_problems = problems + [p for name in artifact_problems for p in artifact_problems[name]]
     all_problems = tuple(sorted(found_problems, key=lambda p: (p.tag, p.kind.value, p.message)))
@@ -534,9 +536,10 @@ class StateBuilder:
     Git lists tags sorted by name (as bytes), and every tag of an artifact starts with its tag
     form and ``#`` or ``@``, which sort below ``A``: once a tag named at or past that form plus
     ``A`` arrived, the artifact has all its tags and is built at once. So a reader builds the
-    registry while git still reads tag objects, on the other core, instead of after it.
-    The order decides only when an artifact is built, never what: a tag arriving for an
-    artifact already built sends it back to be built again, and ``finish`` gives exactly what
+    registry while git still reads tag objects, on the other core, instead of after it, and
+    what an artifact was built from is freed at once. The order decides only when an artifact
+    is built, never what: a tag arriving for an artifact already built (git never sends one)
+    makes ``finish`` compute the state from all the records anew, so that it gives exactly what
     ``compute_state`` gives on the same records in any order. Annotations join at ``finish``.
     """
 
@@ -546,8 +549,9 @@ class StateBuilder:
         # Artifacts still waiting for tags, with their tags so far and the name past their last tag.
         self._open: dict[str, list[_Tag]] = {}
         self._bounds: dict[str, str] = {}
-        # Artifacts built, with the tags they were built from (in case one more arrives).
-        self._built: dict[str, tuple[list[_Tag], ArtifactState, tuple[TagProblem, ...]]] = {}
+        self._built: dict[str, tuple[ArtifactState, tuple[TagProblem, ...]]] = {}
+        # A tag came for an artifact built already: the records are only collected from then on.
+        self._out_of_order = False
 
     def add(self, records: Sequence[TagRecord], times: Sequence[float | None] | None = None) -> None:
         """Take the next records as the reader lists them; build the artifacts they complete.
@@ -556,13 +560,16 @@ class StateBuilder:
         """
         if not records:
             return
-        grouped, problems = _classify(records, len(self._records), times)
+        start = len(self._records)
         self._records.extend(records)
+        if self._out_of_order:
+            return
+        grouped, problems = _classify(records, start, times)
         self._problems.extend(problems)
         for name, tags in grouped.items():
-            done = self._built.pop(name, None)
-            if done is not None:
-                tags = done[0] + tags
+            if name in self._built:
+                self._out_of_order = True
+                return
             waiting = self._open.get(name)
             if waiting is None:
                 self._open[name] = tags
@@ -572,19 +579,21 @@ class StateBuilder:
         last = records[-1].name
         bounds = self._bounds
         for name in [name for name in self._open if bounds[name] <= last]:
-            tags = self._open.pop(name)
             del bounds[name]
-            state, found = _build_artifact(name, tags, None)
-            self._built[name] = (tags, state, found)
+            self._built[name] = _build_artifact(name, self._open.pop(name), None)
 
     def finish(self, records: Sequence[TagRecord], annotations: Mapping[str, Annotation]) -> RegistryState:
         """The state of ``records``: those added, unless the reader changed its mind since.
 
         ``records`` is what the reader finally returned. When it is not the very list of records
-        added (a reader peeled a chain of tags, or read a damaged repository again), the state
-        is computed from it anew.
+        added (a reader peeled a chain of tags, or read a damaged repository again), or they
+        came out of order, the state is computed from it anew.
         """
-        if len(records) != len(self._records) or any(map(operator.is_not, records, self._records)):
+        if (
+            self._out_of_order
+            or len(records) != len(self._records)
+            or any(map(operator.is_not, records, self._records))
+        ):
             return compute_state(records, annotations)
         built: dict[str, tuple[ArtifactState, tuple[TagProblem, ...]]] = {}
         for name in sorted(self._open.keys() | self._built.keys() | annotations.keys()):
@@ -593,7 +602,7 @@ class StateBuilder:
             if done is None:
                 built[name] = _build_artifact(name, self._open.get(name, []), annotation)
                 continue
-            _, state, found = done
+            state, found = done
             built[name] = (replace(state, annotation=annotation) if annotation is not None else state, found)
         return _assemble(built, self._problems, len(records))
 

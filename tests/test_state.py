@@ -410,13 +410,16 @@ def test_state_builder_builds_an_artifact_once_git_listed_past_its_tags() -> Non
     builder.add([rec("a@v1.0.0", 1), rec("a#prod#1", 2)][::-1])
     assert builder._built == {}  # "a" may still get tags: nothing sorts after them yet
     builder.add([rec("b@v1.0.0", 3)])
-    assert set(builder._built) == {"a"}
-    # A late tag of "a" (git never sends one, a caller might) sends it back to be built again.
-    builder.add([rec("a@v2.0.0", 4, C2)])
-    assert builder._built == {} and set(builder._open) == {"a", "b"}
-    records = [rec("a#prod#1", 2), rec("a@v1.0.0", 1), rec("b@v1.0.0", 3), rec("a@v2.0.0", 4, C2)]
+    assert set(builder._built) == {"a"} and set(builder._open) == {"b"}
+    # A late tag of "a" (git never sends one, a caller might): the state is computed anew.
+    late = [rec("a@v2.0.0", 4, C2), rec("c@v1.0.0", 5)]
+    builder.add(late)
+    assert set(builder._built) == {"a"} and set(builder._open) == {"b"}
+    records = [*builder._records]
     state = builder.finish(records, {})
+    assert state == compute_state(records, {})
     assert state.artifacts["a"].latest is not None and state.artifacts["a"].latest.version == "v2.0.0"
+    assert "c" in state.artifacts
 
 
 def test_state_builder_starts_over_when_the_reader_changed_the_records() -> None:
