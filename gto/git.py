@@ -298,10 +298,11 @@ _CHUNK_SIZE = 1 << 20
 _PIPE_SIZE = 1 << 20
 _LISTING_FORMAT = "--format=%(objectname) %(refname:lstrip=2)"
 _BATCH_FORMAT = "--batch=%(objectname) %(objecttype) %(objectsize) %(rest)"
-# A tag object as git writes it: its object, type, tag and tagger lines, then the message.
+# A tag object as git writes it: its object, type, tag and tagger lines, then the message (its
+# leading blank lines are not part of it).
 _TAG_OBJECT = re.compile(
     r"object ([0-9a-f]{40}|[0-9a-f]{64})\ntype ([a-z]+)\ntag [^\n]*\n"
-    r"tagger ([^<>\n]*) <([^<>\n]*)> (\d+) ([+-]\d{4})\n\n"
+    r"tagger ([^<>\n]*) <([^<>\n]*)> (\d+) ([+-]\d{4})\n\n\n*"
 )
 
 
@@ -353,6 +354,9 @@ class _TagReader:
         new = tuple.__new__
         match = _TAG_OBJECT.match
         length = len(data)
+        # Objects holding a NUL are read field by field (as for-each-ref cuts there): looked for
+        # in each object only when there is one at all.
+        nul = "\0" in data
         position = 0
         while True:
             line_end = data.find("\n", position)
@@ -381,13 +385,13 @@ class _TagReader:
                 times.append(None)
                 continue
             found = match(data, start, end)
-            if found is None or data.find("\0", start, end) >= 0:
+            if found is None or (nul and data.find("\0", start, end) >= 0):
                 self.add(_object_fields(name, oid, b"tag", data[start:end].encode("latin-1")))
                 continue
             target, target_kind, tagger, email, epoch, offset = found.groups()
             if target_kind == "tag":
                 chains[len(records)] = oid
-            message = data[found.end() : end].lstrip("\n")
+            message = data[found.end() : end]
             if message.endswith("\n"):
                 message = message[:-1]
             seconds = int(epoch)
