@@ -189,6 +189,7 @@ class RegistryState:
 _PRIORITY_OF_ACTION = {action: KIND_PRIORITY[kind] for action, kind in _KIND_OF_ACTION.items()}
 
 _REGISTER, _DEREGISTER, _ASSIGN, _DEPRECATE = Action.REGISTER, Action.DEREGISTER, Action.ASSIGN, Action.DEPRECATE
+_REGISTRATION, _ASSIGNMENT, _UNASSIGNMENT = EventKind.REGISTRATION, EventKind.ASSIGNMENT, EventKind.UNASSIGNMENT
 
 # A registry tag as an artifact's build reads it: its history key (``Event.sort_key`` with the
 # time as a POSIX timestamp, then a unique index, so that sorting these tuples puts the tags in
@@ -442,17 +443,17 @@ def _build_version(
     deciding: dict[str, Event] = {}
     for event in events:
         kind = event.kind
-        if kind is EventKind.REGISTRATION:
+        if kind is _REGISTRATION:
             if first_registration is None:
                 first_registration = event
             last_registration = event
-        elif kind is EventKind.ASSIGNMENT or kind is EventKind.UNASSIGNMENT:
+        elif kind is _ASSIGNMENT or kind is _UNASSIGNMENT:
             stage = event.stage
             assert stage is not None
             best = deciding.get(stage)
             if (
                 best is None
-                or (kind is EventKind.UNASSIGNMENT and best.kind is not EventKind.UNASSIGNMENT)
+                or (kind is _UNASSIGNMENT and best.kind is not _UNASSIGNMENT)
                 or event.created_at != best.created_at
             ):
                 deciding[stage] = event
@@ -461,8 +462,9 @@ def _build_version(
     ref_event = last_registration or events[0]
     stages: tuple[StageAssignment, ...] = ()
     if active and deciding:
-        assigned = EventKind.ASSIGNMENT
-        found = [StageAssignment(stage, event) for stage, event in deciding.items() if event.kind is assigned]
+        found: list[StageAssignment] = [
+            tuple.__new__(StageAssignment, item) for item in deciding.items() if item[1].kind is _ASSIGNMENT
+        ]
         if len(found) > 1:
             found.sort(key=_assignment_order, reverse=True)
         stages = tuple(found)

@@ -146,7 +146,7 @@ def parse_tag_parts(tag: str) -> TagParts | None:
         shape = _remember(_shapes, shape_part, _read_shape(shape_part))
     if not artifact or not shape:
         return None
-    return (artifact, *shape)
+    return (artifact,) + shape  # type: ignore[return-value]
 
 
 # Sides already read: the artifact part's artifact ("" when invalid), the shape's
