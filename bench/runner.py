@@ -461,9 +461,11 @@ def table(report: dict[str, Any]) -> str:
         internals = run["daemon_internals"]
         if internals.get("status") == "measured":
             load = internals["initial_load_s"]
+            starts = len(internals.get("initial_load_runs_s", [load]))
             lines.append(
                 f"  daemon start {internals['start_s'] * 1000:.0f} ms, initial load "
                 + (f"{load * 1000:.0f} ms ({internals['initial_load_ratio']:.2f}× for-each-ref)" if load else "?")
+                + f" (medians of {starts} first start{'s' if starts != 1 else ''})"
                 + f", RSS {internals['rss_mib']} MiB, {internals['tag_count']} tags"
             )
             restart = internals.get("restart_load_s")
