@@ -271,15 +271,18 @@ def committer_identity(repo: RepoPaths) -> tuple[str, str]:
 # ---------------------------------------------------------------------------------------------
 # Reading tags
 #
-# ``list_tags`` runs two processes joined by a pipe. ``for-each-ref`` lists each tag's object id
-# and name, reading no object, and ``cat-file --batch`` reads those objects in that order (by
+# ``list_tags`` runs two processes joined by a pipe. A lister writes each tag's object id and
+# ref name, reading no object, and ``cat-file --batch`` reads those objects in that order (by
 # name) and writes each one as a header line, its bytes and a newline:
 #
-#     <object id> <type> <size> <tag name>\n<size bytes>\n
+#     <object id> <type> <size> refs/tags/<tag name>\n<size bytes>\n
 #
-# (the name is the rest of cat-file's input line, echoed). A ``for-each-ref`` that prints object
-# fields reads and sorts every object before it prints the first one; this pipeline starts
-# writing at once, so the reader parses, and builds state, while git still reads objects.
+# (the ref name is the rest of cat-file's input line, echoed). The lister is ``show-ref --tags``,
+# which writes each ref as it walks them, in name order; ``for-each-ref`` (which gathers and
+# sorts every ref before it writes one) when patterns select the tags, or when show-ref stops at
+# a tag naming a missing object. A ``for-each-ref`` that prints object fields would read and
+# sort every object before it prints the first one; this pipeline starts writing at once, so
+# the reader parses, and builds state, while git still reads objects.
 # Every object is framed by its size, so no message can break the framing; an object that
 # disappeared meanwhile reads "<object id> missing" and is left out.
 #
@@ -296,7 +299,7 @@ _CHUNK_SIZE = 1 << 20
 # Up to this many bytes of objects wait in the pipe for the reader: git keeps reading objects
 # while the reader builds what it read (Linux caps a pipe at 1 MiB unless told otherwise).
 _PIPE_SIZE = 1 << 20
-_LISTING_FORMAT = "--format=%(objectname) %(refname:lstrip=2)"
+_LISTING_FORMAT = "--format=%(objectname) %(refname)"
 _BATCH_FORMAT = "--batch=%(objectname) %(objecttype) %(objectsize) %(rest)"
 # A tag object as git writes it: its object, type, tag and tagger lines, then the message (its
 # leading blank lines are not part of it).
@@ -376,6 +379,7 @@ class _TagReader:
             if data[end] != "\n":
                 raise ValueError("an object does not end where its size says")
             position = end + 1
+            name = name[_TAGS_PREFIX_LENGTH:]  # every lister writes whole ref names
             if not name.isascii():
                 name = _utf8(name)
             if ids is not None:
@@ -492,17 +496,39 @@ def list_tags(
     matching tags' objects, which makes reading one artifact's tags cheap in any registry.
 
     ``ids``, when given, receives each listed tag's name and the id of the object its ref
-    names (what ``list_tag_ids`` gives), read in the same pass.
+    names (what ``list_tag_ids`` gives, tags on missing objects left out), read in the same pass.
 
     ``on_batch``, when given, is called with each batch of records as soon as they are read,
     in git's order (by name), so that the caller works on them while git reads the next ones
     (``gto.state.StateBuilder``), and with their tagger dates in seconds since the epoch (None
     where ``created_at`` is None). The list returned is what counts: when tags on tags are
-    peeled at the end, it is not made of the very records the batches held.
+    peeled at the end, or the listing had to start over, it is not made of the very records
+    the batches held.
     """
-    reader = _TagReader(ids)
+    if not patterns:
+        # show-ref writes each ref as it goes where for-each-ref sorts them all first (80 ms
+        # at 100,000 tags before the first one); but it stops at a tag naming a missing object.
+        listed = _list_tags(repo, ["show-ref", "--tags"], ids, on_batch)
+        if listed is not None:
+            return listed
+        if ids is not None:
+            ids.clear()
     refs = [f"refs/tags/{pattern}" for pattern in patterns] or ["refs/tags"]
-    lister = _spawn(repo.work_tree, ["for-each-ref", _LISTING_FORMAT, *refs])
+    listed = _list_tags(repo, ["for-each-ref", _LISTING_FORMAT, *refs], ids, on_batch)
+    assert listed is not None
+    return listed
+
+
+def _list_tags(
+    repo: RepoPaths,
+    listing: list[str],
+    ids: dict[str, str] | None,
+    on_batch: Callable[[list[TagRecord], list[int | None]], None] | None,
+) -> list[TagRecord] | None:
+    """``list_tags`` with a lister that writes "<object id> refs/tags/<name>" lines; None when
+    ``show-ref`` failed (for-each-ref is then asked)."""
+    reader = _TagReader(ids)
+    lister = _spawn(repo.work_tree, listing)
     with lister:
         try:
             objects = _spawn(repo.work_tree, ["cat-file", "--buffer", _BATCH_FORMAT], stdin=lister.stdout)
@@ -534,6 +560,9 @@ def list_tags(
                     drain.join()
             objects.wait()
         lister.wait()
+    if listing[0] == "show-ref" and lister.returncode != 0:
+        # It exits with 1 when there is no tag at all.
+        return [] if lister.returncode == 1 and not reader.records and objects.returncode == 0 else None
     for process, name in ((lister, "list tags"), (objects, "read tags")):
         if process.returncode != 0:
             raise GitError(f"Cannot {name}: {_summary(errors[process].result)}")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import Repo
@@ -272,8 +273,8 @@ def test_message_with_a_nul_byte_cannot_break_the_framing(repo: Repo, paths: git
 
 
 def framed(oid: bytes, kind: bytes, name: bytes, content: bytes) -> bytes:
-    """One object as ``git cat-file --batch`` writes it in ``list_tags``."""
-    return b"%s %s %d %s\n%s\n" % (oid, kind, len(content), name, content)
+    """One object as ``git cat-file --batch`` writes it in ``list_tags`` (the lister's ref name echoed)."""
+    return b"%s %s %d refs/tags/%s\n%s\n" % (oid, kind, len(content), name, content)
 
 
 def tag_object(target: bytes, kind: bytes, name: bytes, tagger: bytes, message: bytes) -> bytes:
@@ -365,12 +366,51 @@ def test_reader_rejects_output_that_breaks_the_framing() -> None:
         garbled.feed(b"what is this\n")
 
 
-def test_tag_pointing_at_a_missing_object_is_left_out(repo: Repo, paths: git.RepoPaths) -> None:
+def spawned(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The git commands started from now on (their first word), in order."""
+    commands: list[str] = []
+    spawn = git._spawn
+
+    def recording(directory: Path, args: Sequence[str], **options: Any) -> subprocess.Popen[bytes]:
+        commands.append(args[0])
+        return spawn(directory, args, **options)
+
+    monkeypatch.setattr(git, "_spawn", recording)
+    return commands
+
+
+def test_show_ref_lists_every_tag_and_for_each_ref_the_tags_patterns_select(
+    repo: Repo, paths: git.RepoPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("a@v1.0.0", "a#prod#1", "b@v1.0.0"):
+        repo.tag(name)
+    commands = spawned(monkeypatch)
+    # show-ref writes refs as it walks them; for-each-ref gathers and sorts them first.
+    every = git.list_tags(paths)
+    assert commands == ["show-ref", "cat-file"]
+    commands.clear()
+    selected = git.list_tags(paths, ["a@*", "a#*"])
+    assert commands == ["for-each-ref", "cat-file"]
+    assert selected == every[:2]
+
+
+def test_tag_pointing_at_a_missing_object_is_left_out(
+    repo: Repo, paths: git.RepoPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
     repo.tag("a@v1.0.0")
     repo.tag("c@v1.0.0")
     (paths.common_dir / "refs/tags/b@v1.0.0").write_text("1234567890" * 4 + "\n")
+    commands = spawned(monkeypatch)
+    ids: dict[str, str] = {"stale": "0" * 40}
+    batches: list[str] = []
 
-    assert [record.name for record in git.list_tags(paths)] == ["a@v1.0.0", "c@v1.0.0"]
+    records = git.list_tags(paths, ids=ids, on_batch=lambda batch, _: batches.extend(r.name for r in batch))
+
+    # show-ref stops at the broken tag; for-each-ref lists it, and cat-file says it is missing.
+    assert commands == ["show-ref", "cat-file", "for-each-ref", "cat-file"]
+    assert [record.name for record in records] == ["a@v1.0.0", "c@v1.0.0"]
+    assert ids == {name: oid for name, oid in git.list_tag_ids(paths).items() if name != "b@v1.0.0"}
+    assert batches[-2:] == ["a@v1.0.0", "c@v1.0.0"]  # the batches start over with the listing
     assert git.tag_names(paths) == {"a@v1.0.0", "b@v1.0.0", "c@v1.0.0"}
 
 

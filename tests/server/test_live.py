@@ -201,6 +201,19 @@ def test_tags_moved_during_the_first_load_are_seen_by_the_next_refresh(
     assert live.registry().state.artifacts["rf"].versions[0].commit == second
 
 
+def test_a_first_load_with_a_tag_on_a_missing_object_reads_the_rest(repo: Repo) -> None:
+    # git show-ref stops at such a tag, so the listing starts over with for-each-ref: the state
+    # built from the first batches must give way to the records finally read.
+    for name in ("a@v1.0.0", "a#prod#1", "c@v1.0.0"):
+        repo.tag(name)
+    (repo.path / ".git/refs/tags/b@v1.0.0").write_text("1234567890" * 4 + "\n")
+    live = LiveRegistry(git.find_repo(repo.path), os.environ)
+    live.load()
+    assert live.registry().state == api.load(repo.path).state
+    assert set(live.registry().state.artifacts) == {"a", "c"}
+    assert live.tag_count == 3
+
+
 def test_a_query_right_after_a_plain_git_change_sees_it(repo: Repo, daemons: Callable[..., Daemon]) -> None:
     # Neither file events nor periodic checks: only the check before each request can tell.
     repo.tag("rf@v1.0.0")
