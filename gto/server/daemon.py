@@ -283,7 +283,7 @@ def run(repo: str | Path, options: DaemonOptions, environ: Mapping[str, str], re
         started = time.monotonic()
         live.load()
         origin = "from the last daemon's snapshot and the tags moved since" if live.from_snapshot else "from git"
-        logger.info("Loaded %d tags in %.2f s, %s", live.tag_count, time.monotonic() - started, origin)
+        logger.info("Loaded %d tags in %.3f s, %s", live.tag_count, time.monotonic() - started, origin)
         daemon = _Daemon(live, files, options)
         code = asyncio.run(daemon.serve(lambda: _report(ready_fd, _READY)))
         # Serving is over and no refresh runs: leave the registry for the next daemon.
