@@ -301,10 +301,11 @@ _CHUNK_SIZE = 1 << 20
 _PIPE_SIZE = 1 << 20
 _LISTING_FORMAT = "--format=%(objectname) %(refname)"
 _BATCH_FORMAT = "--batch=%(objectname) %(objecttype) %(objectsize) %(rest)"
-# A tag object as git writes it: its object, type, tag and tagger lines, then the message (its
-# leading blank lines are not part of it).
+# A tag object as git writes it for a commit: its object, type, tag and tagger lines, then the
+# message (its leading blank lines are not part of it). Tags on other objects are rare enough
+# to be read field by field.
 _TAG_OBJECT = re.compile(
-    r"object ([0-9a-f]{40}|[0-9a-f]{64})\ntype ([a-z]+)\ntag [^\n]*\n"
+    r"object ([0-9a-f]{40}|[0-9a-f]{64})\ntype commit\ntag [^\n]*\n"
     r"tagger ([^<>\n]*) <([^<>\n]*)> (\d+) ([+-]\d{4})\n\n\n*"
 )
 
@@ -348,7 +349,6 @@ class _TagReader:
         """
         records = self.records
         times = self.times
-        chains = self.chains
         ids = self.ids
         zones = _TIMEZONES
         from_timestamp = datetime.fromtimestamp
@@ -392,12 +392,9 @@ class _TagReader:
             if found is None or (nul and data.find("\0", start, end) >= 0):
                 self.add(_object_fields(name, oid, b"tag", data[start:end].encode("latin-1")))
                 continue
-            target, target_kind, tagger, email, epoch, offset = found.groups()
-            if target_kind == "tag":
-                chains[len(records)] = oid
-            message = data[found.end() : end]
-            if message.endswith("\n"):
-                message = message[:-1]
+            target, tagger, email, epoch, offset = found.groups()
+            body = found.end()  # the message, without the one line break git ends it with
+            message = data[body : end - 1] if end > body and data[end - 1] == "\n" else data[body:end]
             seconds = int(epoch)
             try:
                 created: datetime | None = from_timestamp(seconds, zones.get(offset) or _zone(offset))
@@ -409,7 +406,7 @@ class _TagReader:
                     (
                         name,
                         True,
-                        target if target_kind == "commit" else None,
+                        target,
                         tagger if tagger.isascii() else _utf8(tagger),
                         email if email.isascii() else _utf8(email),
                         created,
