@@ -226,7 +226,8 @@ def changes(
         if not oid:
             if packed is None:
                 try:
-                    packed = _read_packed(packed_path)  # the file read at no look yet
+                    # Not read yet, and not replaced since the look that took its identity.
+                    packed = _read_packed(packed_path)
                 except _Unsupported:
                     return None
             oid = packed.get(name)

@@ -399,8 +399,7 @@ class LiveRegistry:
 
     def _read_all(self) -> _TagsRead:
         """The first read: git lists every tag on another thread, feeding a ``StateBuilder``,
-        while this one reads the config and ``artifacts.yaml`` at HEAD (git takes 80 ms at
-        100,000 tags to send the first tag).
+        while this one reads the config and ``artifacts.yaml`` at HEAD.
 
         The ref files are looked at first (their identities only), so git lists what the look
         vouches for or newer: the look takes git's ids, and whatever moved since is seen by the
