@@ -3,9 +3,9 @@
 Small verb functions (``list_tags``, ``read_files``, ``create_tag`` …) run git and hand back
 plain values (``str``, ``TagRecord``, ``RepoPaths``); no other module runs git or imports
 GitPython. Reads are bulk operations with a constant number of processes whatever the number
-of tags: ``list_tags`` is one ``git for-each-ref`` piped into one ``git cat-file --batch``
-(plus one ``git cat-file`` only when tags point at tags), ``read_files`` is one ``git cat-file
---batch``. ``process_count()`` lets tests hold the module to that.
+of tags: ``list_tags`` is one ``git show-ref`` (or ``for-each-ref``) piped into one ``git
+cat-file --batch`` (plus one ``git cat-file`` only when tags point at tags), ``read_files`` is
+one ``git cat-file --batch``. ``process_count()`` lets tests hold the module to that.
 
 What it must not do: import GitPython or anything heavy at import time (the thin CLI imports
 this module), change ``os.environ`` (overrides such as the tagger go into the environment of
@@ -287,8 +287,8 @@ def committer_identity(repo: RepoPaths) -> tuple[str, str]:
 # disappeared meanwhile reads "<object id> missing" and is left out.
 #
 # Records are what ``for-each-ref`` would say of the tag (``_object_fields``, which a test holds
-# to it on odd objects): a tag object in git's own shape (object, type, tag and tagger lines, no
-# NUL) is read with one pattern, any other one field by field. The output is decoded as Latin-1,
+# to it on odd objects): a tag object on a commit in git's own shape (object, type, tag and
+# tagger lines, no NUL) is read with one pattern, any other one field by field. The output is decoded as Latin-1,
 # one character per byte, so that sizes count characters; the few fields that are not ASCII are
 # decoded again as UTF-8, where bad bytes read as U+FFFD and never crash. A tag whose target is
 # another tag starts a chain; all chains are peeled at the end by one ``git cat-file

@@ -143,7 +143,8 @@ def begin_look(common_dir: Path) -> Look | None:
     """The first half of ``look``: list the ref files, and take their identities.
 
     Whatever changes after this moves what it took, and the next look sees it; so a reader may
-    start listing tags with git right away, and read the ids with ``Look.finish`` meanwhile.
+    list tags with git right away and take that listing's ids for the look
+    (``Look.finish_listed``), or read them as ``look`` does (``Look.finish``).
     None when the repository's refs are not plain files.
     """
     taken = time.time_ns()
